@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# initramfs.sh - build build/initramfs.cpio.gz, the base guest root.
+#
+# busybox-static with its applet links, stress-ng, numactl, lstopo-no-graphics
+# and hwloc-ls with the shared libraries ldd finds (and the dynamic loader),
+# a minimal /etc, /init (scripts/guest/init) and the guest scripts of
+# tools/testing/selftests/permcache/ under /permcache/.  Rebuilt only when
+# one of those inputs changed (stamp with a hash).
+#
+# initramfs.sh --extra OUT SCRIPT [FILES_DIR]: write a small cpio with
+# /permcache/user-script and /permcache/files/ for one guest run; the kernel
+# unpacks it on top of the base archive when the two are concatenated.
+#
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+cpio_dir() {	# cpio_dir DIR OUT: gzip'd newc archive of DIR, owned by root
+	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio -o -H newc -R 0:0 --quiet) | gzip -6 > "$2"
+}
+
+if [ "${1:-}" = --extra ]; then
+	out=$2 script=$3 files=${4:-}
+	stage=$BUILD/initramfs-extra
+	rm -rf "$stage"
+	mkdir -p "$stage/permcache/files"
+	install -m 0755 "$script" "$stage/permcache/user-script"
+	[ -z "$files" ] || cp -a "$files/." "$stage/permcache/files/"
+	cpio_dir "$stage" "$out"
+	exit 0
+fi
+
+BINS=(/usr/bin/stress-ng /usr/bin/numactl /usr/bin/lstopo-no-graphics /usr/bin/hwloc-ls)
+SELFTESTS=$ROOT/tools/testing/selftests/permcache
+out=$BUILD/initramfs.cpio.gz
+
+for b in /bin/busybox "${BINS[@]}"; do
+	[ -x "$b" ] || die "$b missing (run scripts/deps.sh)"
+done
+
+inputs=("$0" "$ROOT/scripts/guest/init" "$SELFTESTS"/*)
+hash=$( { hash_files "${inputs[@]}"; ls -lL /bin/busybox "${BINS[@]}"; } | sha256sum | cut -d' ' -f1)
+if [ -f "$out" ] && stamp_matches "$out.stamp" "$hash"; then
+	progress initramfs "build/initramfs.cpio.gz up to date"
+	exit 0
+fi
+progress initramfs "building build/initramfs.cpio.gz"
+
+stage=$BUILD/initramfs-root
+rm -rf "$stage"
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,run,permcache}
+chmod 1777 "$stage/tmp"
+
+# busybox and its applets as symlinks at their usual paths.
+cp /bin/busybox "$stage/bin/busybox"
+for app in $("$stage/bin/busybox" --list-full); do
+	[ -e "$stage/$app" ] || ln -s /bin/busybox "$stage/$app"
+done
+
+# Dynamic binaries, their libraries (at the paths ldd resolved) and the loader.
+for b in "${BINS[@]}"; do
+	rm -f "$stage$b"
+	cp "$b" "$stage$b"
+	for lib in $(ldd "$b" | grep -oE '/[^ ]+'); do
+		[ -e "$stage$lib" ] && continue
+		mkdir -p "$stage$(dirname "$lib")"
+		cp -L "$lib" "$stage$lib"
+	done
+done
+# /lib -> usr/lib style merged /usr on Debian 12: keep both spellings valid.
+for d in lib lib64; do
+	if [ -d "$stage/usr/$d" ] && [ ! -e "$stage/$d" ]; then
+		ln -s "usr/$d" "$stage/$d"
+	fi
+done
+
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
+	> "$stage/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$stage/etc/group"
+
+install -m 0755 "$ROOT/scripts/guest/init" "$stage/init"
+if [ -d "$SELFTESTS" ]; then
+	cp -a "$SELFTESTS/." "$stage/permcache/"
+fi
+
+cpio_dir "$stage" "$out.tmp"
+mv "$out.tmp" "$out"
+echo "$hash" > "$out.stamp"
+progress initramfs "build/initramfs.cpio.gz: $(du -h "$out" | cut -f1)"
