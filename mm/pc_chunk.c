@@ -1,0 +1,588 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * permcache chunk lifecycle: acquire, assign a class, hand out units, go
+ * idle, change class, release.
+ *
+ *  buddy --acquire: zero, unmap 2M, 1 flush per batch--> idle[CLEAN]
+ *  idle[any] --assign class (drop alias, flush if needed)--> active[cls]
+ *  active[cls] <--alloc/free units--> active[cls]
+ *  active[cls] --last unit freed--> idle[cls]       alias kept (lazy)
+ *  idle[cls] --same class--> active[cls]              no flush
+ *  idle --release: drop alias, flush if needed, restore 2M--> buddy
+ *
+ * A chunk is on exactly one list of its node: active[cls] while a unit is in
+ * use (full chunks at the tail), idle[cls] or idle[CLEAN] otherwise, or on
+ * none while one thread owns it (busy) to change its class or release it;
+ * that work may sleep and is done without the node lock.
+ *
+ * Invariant 1 (no stale access) is enforced here: memory is exposed under a
+ * new class, or returned to the buddy allocator, only after pc_flush_sync()
+ * for the generation its dropped alias needs.  Invariant 3 (no direct-map
+ * splits): chunks leave and re-enter the direct map as whole 2 MiB units.
+ *
+ * Lookups: two XArrays map a chunk's pfn and its alias address to the chunk,
+ * so that frees find it without a global lock.  Lookups run under RCU; the
+ * struct is freed after a grace period and marked dead under the node lock
+ * first, so a stale lookup (a bogus free) is refused, not followed.
+ *
+ * Locking: pc_node.lock (a spinlock, never taken from hard interrupts)
+ * guards the node's lists and counters and the @units, @cls, @busy and @dead
+ * of its chunks.  Nothing sleeps under it.  No other permcache lock nests
+ * inside or outside it; the XArrays' own locks are taken without it.
+ */
+
+#include <linux/errno.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "pc_internal.h"
+
+static DEFINE_XARRAY(pc_by_pfn);
+static DEFINE_XARRAY(pc_by_alias);
+
+/**
+ * pc_chunk_lookup_pfn() - the chunk a page frame belongs to
+ * @pfn: page frame number.
+ *
+ * Context: rcu_read_lock() held; the result is valid until it is dropped.
+ * Return: the chunk, or NULL if permcache does not own @pfn.
+ */
+struct pc_chunk *pc_chunk_lookup_pfn(unsigned long pfn)
+{
+	return xa_load(&pc_by_pfn, pfn >> PC_CHUNK_ORDER);
+}
+
+/**
+ * pc_chunk_lookup_alias() - the chunk whose RO/ROX alias contains @addr
+ * @addr: kernel virtual address.
+ *
+ * Context: rcu_read_lock() held; the result is valid until it is dropped.
+ * Return: the chunk, or NULL.
+ */
+struct pc_chunk *pc_chunk_lookup_alias(unsigned long addr)
+{
+	return xa_load(&pc_by_alias, addr >> PMD_SHIFT);
+}
+
+static unsigned long pc_gen_later(unsigned long a, unsigned long b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	return (long)(a - b) > 0 ? a : b;
+}
+
+static void pc_chunk_free_struct(struct pc_chunk *c)
+{
+	pc_units_destroy(&c->units);
+	kfree_rcu(c, rcu);
+}
+
+/* Allocate, zero and unmap one chunk on @nid; the caller flushes. */
+static struct pc_chunk *pc_chunk_create(int nid)
+{
+	struct pc_chunk *c = kzalloc_node(sizeof(*c), GFP_KERNEL, nid);
+
+	if (!c)
+		return NULL;
+	if (pc_units_init(&c->units, GFP_KERNEL))
+		goto free_struct;
+	c->page = pc_arch_alloc_chunk(nid);
+	if (!c->page)
+		goto free_struct;
+	if (pc_arch_unmap_direct(c->page))
+		goto free_pages;
+
+	INIT_LIST_HEAD(&c->list);
+	c->nid = nid;
+	c->cls = PC_CLEAN;
+	c->fill = PC_FILL_ZERO;
+	c->busy = true;
+	return c;
+
+free_pages:
+	pc_arch_free_chunk(c->page);
+free_struct:
+	pc_units_destroy(&c->units);
+	kfree(c);
+	return NULL;
+}
+
+/* Undo pc_chunk_create() for a chunk that no CPU may reach any more. */
+static void pc_chunk_destroy(struct pc_chunk *c)
+{
+	/* Restoring a 2 MiB unit needs no flush: nothing caches "not present". */
+	if (WARN_ON_ONCE(pc_arch_restore_direct(c->page))) {
+		/* Leak rather than hand unmapped memory to the buddy allocator. */
+		pc_chunk_free_struct(c);
+		return;
+	}
+	pc_arch_free_chunk(c->page);
+	pc_chunk_free_struct(c);
+}
+
+/*
+ * Acquire up to @nr chunks, one on each node of @nids, as busy chunks on
+ * @out.  All of them are unmapped first and made safe by one flush.
+ */
+static unsigned int pc_acquire_batch(const int *nids, unsigned int nr,
+				     struct list_head *out)
+{
+	struct pc_chunk *c, *tmp;
+	struct pc_node *pn = NULL;
+	unsigned int i, got = 0;
+	LIST_HEAD(batch);
+
+	for (i = 0; i < nr; i++) {
+		c = pc_chunk_create(nids[i]);
+		if (!c) {
+			pc_stat_inc(pc_node(nids[i]), PERMCACHE_STAT_ACQUIRE_FAILED);
+			continue;
+		}
+		list_add_tail(&c->list, &batch);
+		pn = pn ?: pc_node(c->nid);
+	}
+	if (!pn)
+		return 0;
+
+	/* One flush makes every stale direct-map translation of the batch go. */
+	pc_flush_now(pn);
+
+	list_for_each_entry_safe(c, tmp, &batch, list) {
+		struct pc_node *cpn = pc_node(c->nid);
+
+		list_del_init(&c->list);
+		if (xa_err(xa_store(&pc_by_pfn, pc_chunk_pfn(c) >> PC_CHUNK_ORDER,
+				    c, GFP_KERNEL))) {
+			pc_stat_inc(cpn, PERMCACHE_STAT_ACQUIRE_FAILED);
+			pc_chunk_destroy(c);
+			continue;
+		}
+		spin_lock(&cpn->lock);
+		cpn->nr_chunks++;
+		spin_unlock(&cpn->lock);
+		pc_stat_inc(cpn, PERMCACHE_STAT_CHUNKS_ACQUIRED);
+		list_add_tail(&c->list, out);
+		got++;
+	}
+	return got;
+}
+
+/**
+ * pc_chunks_acquire() - fill node caches with clean chunks
+ * @nids: node of each chunk to acquire.
+ * @nr: number of entries in @nids.
+ *
+ * The whole batch costs one kernel TLB flush; this is the boot-time prefill.
+ *
+ * Context: Process context; sleeps.
+ * Return: the number of chunks acquired.
+ */
+int pc_chunks_acquire(const int *nids, unsigned int nr)
+{
+	struct pc_chunk *c, *tmp;
+	unsigned int got;
+	LIST_HEAD(list);
+
+	got = pc_acquire_batch(nids, nr, &list);
+	list_for_each_entry_safe(c, tmp, &list, list) {
+		struct pc_node *pn = pc_node(c->nid);
+
+		spin_lock(&pn->lock);
+		c->busy = false;
+		list_move(&c->list, &pn->idle[PC_CLEAN]);
+		pn->nr_idle++;
+		spin_unlock(&pn->lock);
+	}
+	return got;
+}
+
+/* Unmap the alias of a busy chunk; the memory waits for a flush after this. */
+static void pc_chunk_drop_alias(struct pc_chunk *c)
+{
+	if (!c->alias)
+		return;
+	xa_erase(&pc_by_alias, c->alias >> PMD_SHIFT);
+	pc_arch_unmap_alias(c);
+	c->flush_gen = pc_gen_later(c->flush_gen, pc_flush_gen_need());
+}
+
+/*
+ * Give a busy, empty chunk class @cls: drop its old alias, wait for the flush
+ * that makes the old mapping unreachable, refill the memory with the byte the
+ * new class keeps in free units, and map the new alias at its final
+ * permission.
+ */
+static int pc_chunk_set_class(struct pc_node *pn, struct pc_chunk *c,
+			      enum permcache_class cls)
+{
+	u8 fill = pc_class_fill(cls);
+	unsigned long i;
+	int err;
+
+	if (c->cls != PC_CLEAN)
+		pc_stat_inc(pn, PERMCACHE_STAT_CLASS_CHANGES);
+
+	pc_chunk_drop_alias(c);
+	pc_flush_sync(pn, c->flush_gen);
+	c->flush_gen = 0;
+	c->cls = PC_CLEAN;
+
+	if (c->fill != fill) {
+		for (i = 0; i < PC_CHUNK_PAGES; i++)
+			pc_arch_fill_page(c->page + i, fill);
+		c->fill = fill;
+	}
+
+	pc_units_reset(&c->units, pc_class_unit_shift(cls));
+	c->cls = cls;
+	if (cls == PERMCACHE_SECRET)
+		return 0;
+
+	/* W^X (invariant 2): mapped once, at its final permission. */
+	err = pc_arch_map_alias(c);
+	if (err)
+		goto unclass;
+	err = xa_err(xa_store(&pc_by_alias, c->alias >> PMD_SHIFT, c,
+			      GFP_KERNEL));
+	if (err) {
+		pc_arch_unmap_alias(c);
+		c->flush_gen = pc_flush_gen_need();
+		goto unclass;
+	}
+	return 0;
+
+unclass:
+	c->cls = PC_CLEAN;
+	return err;
+}
+
+/* Take @nr units from a chunk of class @cls already in the cache. */
+static long pc_node_alloc_cached(struct pc_node *pn, enum permcache_class cls,
+				 unsigned int nr, struct pc_chunk **chunkp)
+{
+	struct pc_chunk *c;
+	long start;
+
+	lockdep_assert_held(&pn->lock);
+
+	list_for_each_entry(c, &pn->active[cls], list) {
+		/* Full chunks sit at the tail. */
+		if (c->units.used == c->units.nr)
+			break;
+		start = pc_units_alloc(&c->units, nr);
+		if (start >= 0)
+			goto found;
+	}
+
+	c = list_first_entry_or_null(&pn->idle[cls], struct pc_chunk, list);
+	if (!c)
+		return -ENOSPC;
+	start = pc_units_alloc(&c->units, nr);
+	if (WARN_ON_ONCE(start < 0))
+		return start;
+	list_move(&c->list, &pn->active[cls]);
+	pn->nr_idle--;
+	pc_stat_inc(pn, PERMCACHE_STAT_REUSE_SAME_CLASS);
+	/* Eager flushing would have dropped this alias and flushed. */
+	if (c->alias)
+		pc_stat_inc(pn, PERMCACHE_STAT_FLUSHES_AVOIDED);
+
+found:
+	if (c->units.used == c->units.nr)
+		list_move_tail(&c->list, &pn->active[cls]);
+	*chunkp = c;
+	return start;
+}
+
+/* An idle chunk to convert: clean first, then one with no alias to drop. */
+static struct pc_chunk *pc_node_take_idle(struct pc_node *pn)
+{
+	static const u8 order[] = {
+		PC_CLEAN, PERMCACHE_SECRET, PERMCACHE_RO, PERMCACHE_ROX,
+	};
+	struct pc_chunk *c;
+	unsigned int i;
+
+	lockdep_assert_held(&pn->lock);
+
+	for (i = 0; i < ARRAY_SIZE(order); i++) {
+		c = list_first_entry_or_null(&pn->idle[order[i]],
+					     struct pc_chunk, list);
+		if (c) {
+			list_del_init(&c->list);
+			pn->nr_idle--;
+			c->busy = true;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/**
+ * pc_node_alloc() - take @nr units of class @cls from node @pn
+ * @pn: node cache.
+ * @cls: class.
+ * @nr: number of units, at most a chunk's worth.
+ * @may_block: whether a chunk may be converted or acquired (sleeps).
+ * @chunkp: the chunk the units come from.
+ *
+ * Tries, in order: a chunk of class @cls in use, an idle chunk of class @cls
+ * (no flush), an idle chunk of another class or none (flush only if its
+ * dropped alias is not yet covered), a new chunk from this node.
+ *
+ * Context: Process context if @may_block; otherwise any but hard interrupt.
+ * Return: the first unit, or -ENOMEM if this node cannot supply a chunk.
+ */
+long pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
+		   unsigned int nr, bool may_block, struct pc_chunk **chunkp)
+{
+	struct pc_chunk *c;
+	long start;
+	int err;
+
+	spin_lock(&pn->lock);
+	start = pc_node_alloc_cached(pn, cls, nr, chunkp);
+	c = start < 0 && may_block ? pc_node_take_idle(pn) : NULL;
+	spin_unlock(&pn->lock);
+	if (start >= 0)
+		return start;
+	if (!may_block)
+		return -ENOMEM;
+
+	if (!c) {
+		LIST_HEAD(list);
+
+		if (!pc_acquire_batch(&pn->nid, 1, &list))
+			return -ENOMEM;
+		c = list_first_entry(&list, struct pc_chunk, list);
+		list_del_init(&c->list);
+	}
+
+	err = pc_chunk_set_class(pn, c, cls);
+
+	spin_lock(&pn->lock);
+	c->busy = false;
+	if (err) {
+		list_add(&c->list, &pn->idle[c->cls]);
+		pn->nr_idle++;
+		spin_unlock(&pn->lock);
+		return err;
+	}
+	start = pc_units_alloc(&c->units, nr);
+	if (WARN_ON_ONCE(start < 0)) {
+		list_add(&c->list, &pn->idle[cls]);
+		pn->nr_idle++;
+	} else {
+		list_add(&c->list, &pn->active[cls]);
+		*chunkp = c;
+	}
+	spin_unlock(&pn->lock);
+	return start;
+}
+
+/* Is @c a live chunk of class @cls whose units the node lock guards? */
+static bool pc_chunk_usable(struct pc_chunk *c, enum permcache_class cls)
+{
+	return !c->dead && !c->busy && c->cls == cls;
+}
+
+/**
+ * pc_chunk_check_units() - is [@start, @start + @nr) one live allocation?
+ * @c: chunk, from a lookup under rcu_read_lock().
+ * @cls: class the caller believes the chunk serves.
+ * @start: first unit.
+ * @nr: number of units.
+ *
+ * Context: rcu_read_lock() held, as for the lookup.
+ * Return: 0 if it is; then the chunk stays alive until the run is freed.
+ * -EINVAL otherwise.
+ */
+int pc_chunk_check_units(struct pc_chunk *c, enum permcache_class cls,
+			 unsigned int start, unsigned int nr)
+{
+	struct pc_node *pn = pc_node(c->nid);
+	struct pc_units *u = &c->units;
+	int ret = -EINVAL;
+
+	spin_lock(&pn->lock);
+	if (pc_chunk_usable(c, cls) && start < u->nr && nr <= u->nr - start &&
+	    test_bit(start, u->starts) &&
+	    find_next_zero_bit(u->map, start + nr, start) >= start + nr)
+		ret = 0;
+	spin_unlock(&pn->lock);
+	return ret;
+}
+
+/**
+ * pc_chunk_free_units() - give back units, and the chunk if it is now idle
+ * @c: chunk, from a lookup under rcu_read_lock().
+ * @cls: class the caller believes the chunk serves.
+ * @start: first unit, as allocated.
+ * @nr: number of units, as allocated.
+ * @zero: zero the pages first, through a CPU-local mapping (SECRET).
+ *
+ * With lazy flushing an idle chunk keeps its class and alias.  With eager
+ * flushing (for comparison) an idle text chunk drops its alias and flushes
+ * at once.
+ *
+ * Context: rcu_read_lock() held, as for the lookup; process context if the
+ * chunk serves text (eager flushing sleeps).
+ * Return: 0, or -EINVAL if the run is not exactly one live allocation of
+ * class @cls; nothing is changed then.
+ */
+int pc_chunk_free_units(struct pc_chunk *c, enum permcache_class cls,
+			unsigned int start, unsigned int nr, bool zero)
+{
+	struct pc_node *pn = pc_node(c->nid);
+	bool was_full, eager = false;
+	unsigned int i;
+	int err;
+
+	spin_lock(&pn->lock);
+	err = -EINVAL;
+	if (!pc_chunk_usable(c, cls))
+		goto unlock;
+	was_full = c->units.used == c->units.nr;
+	err = pc_units_free(&c->units, start, nr);
+	if (err)
+		goto unlock;
+	/*
+	 * Invariant 4: zeroed before anyone can take the pages again (we hold
+	 * the lock), through a CPU-local mapping, never the direct map.
+	 */
+	for (i = 0; zero && i < nr; i++)
+		pc_arch_fill_page(c->page + start + i, PC_FILL_ZERO);
+
+	if (!c->units.used) {
+		eager = !pc_config.lazy_flush && c->alias;
+		if (eager) {
+			list_del_init(&c->list);
+			c->busy = true;
+		} else {
+			list_move(&c->list, &pn->idle[c->cls]);
+			pn->nr_idle++;
+		}
+	} else if (was_full) {
+		list_move(&c->list, &pn->active[c->cls]);
+	}
+unlock:
+	spin_unlock(&pn->lock);
+
+	if (eager) {
+		pc_chunk_drop_alias(c);
+		pc_flush_now(pn);
+		c->flush_gen = 0;
+
+		spin_lock(&pn->lock);
+		c->cls = PC_CLEAN;
+		c->busy = false;
+		list_add(&c->list, &pn->idle[PC_CLEAN]);
+		pn->nr_idle++;
+		spin_unlock(&pn->lock);
+	}
+	return err;
+}
+
+/**
+ * pc_node_release_idle() - return idle chunks of a node to the buddy allocator
+ * @pn: node cache.
+ * @keep: idle chunks to leave in the cache.
+ * @max: release at most this many.
+ *
+ * Chunks with no alias go first, then RO, then ROX.  Aliases are dropped for
+ * the whole batch before one flush, if any is still needed, covers them all;
+ * then each chunk goes back into the direct map as a 2 MiB unit.
+ *
+ * Context: Process context; sleeps.
+ * Return: the number of chunks released.
+ */
+unsigned int pc_node_release_idle(struct pc_node *pn, unsigned int keep,
+				  unsigned int max)
+{
+	static const u8 order[] = {
+		PC_CLEAN, PERMCACHE_SECRET, PERMCACHE_RO, PERMCACHE_ROX,
+	};
+	struct pc_chunk *c, *tmp;
+	unsigned int i, n = 0;
+	bool pending = false;
+	LIST_HEAD(batch);
+
+	spin_lock(&pn->lock);
+	for (i = 0; i < ARRAY_SIZE(order) && n < max; i++) {
+		while (n < max && pn->nr_idle > keep &&
+		       !list_empty(&pn->idle[order[i]])) {
+			/* The coldest chunk is at the tail. */
+			c = list_last_entry(&pn->idle[order[i]],
+					    struct pc_chunk, list);
+			list_move(&c->list, &batch);
+			c->busy = true;
+			c->dead = true;
+			pn->nr_idle--;
+			n++;
+		}
+	}
+	spin_unlock(&pn->lock);
+
+	list_for_each_entry(c, &batch, list) {
+		xa_erase(&pc_by_pfn, pc_chunk_pfn(c) >> PC_CHUNK_ORDER);
+		pc_chunk_drop_alias(c);
+		if (!c->flush_gen)
+			continue;
+		if (pc_flush_gen_done(c->flush_gen))
+			pc_stat_inc(pn, PERMCACHE_STAT_FLUSHES_AVOIDED);
+		else
+			pending = true;
+	}
+	/* Invariant 1: no alias translation survives into the buddy allocator. */
+	if (pending)
+		pc_flush_now(pn);
+
+	list_for_each_entry_safe(c, tmp, &batch, list) {
+		list_del(&c->list);
+		pc_chunk_destroy(c);
+	}
+	if (n) {
+		spin_lock(&pn->lock);
+		pn->nr_chunks -= n;
+		spin_unlock(&pn->lock);
+		pc_stat_add(pn, PERMCACHE_STAT_CHUNKS_RELEASED, n);
+	}
+	return n;
+}
+
+/**
+ * pc_node_snapshot() - add a node's counters and chunk walk to @st
+ * @pn: node cache.
+ * @st: snapshot to add to.
+ *
+ * Context: Any context but hard interrupt; takes the node lock.
+ */
+void pc_node_snapshot(struct pc_node *pn, struct permcache_stats *st)
+{
+	struct pc_chunk *c;
+	unsigned int i;
+
+	for (i = 0; i < PERMCACHE_NR_STAT_ITEMS; i++)
+		st->item[i] += atomic_long_read(&pn->stat[i]);
+
+	spin_lock(&pn->lock);
+	for (i = 0; i < PC_NR_KINDS; i++) {
+		list_for_each_entry(c, &pn->idle[i], list) {
+			st->chunks[i]++;
+			st->idle[i]++;
+			if (i < PERMCACHE_NR_CLASSES)
+				st->units_total[i] += c->units.nr;
+		}
+	}
+	for (i = 0; i < PERMCACHE_NR_CLASSES; i++) {
+		list_for_each_entry(c, &pn->active[i], list) {
+			st->chunks[i]++;
+			st->units_used[i] += c->units.used;
+			st->units_total[i] += c->units.nr;
+		}
+	}
+	spin_unlock(&pn->lock);
+}

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * permcache internal types and the narrow boundaries between its files:
+ * unit sub-allocation (pc_unit.c), flush generations (pc_flush.c), chunk
+ * lifecycle (pc_chunk.c), node caches and node choice (numa/pc_node.c) and
+ * the arch boundary (pc_arch_x86.c in the kernel, the direct-map and TLB
+ * models in tools/testing/permcache/).
+ *
+ * Nothing here is for use outside permcache.
+ */
+#ifndef _MM_PC_INTERNAL_H
+#define _MM_PC_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/permcache.h>
+#include <linux/spinlock.h>
+
+/* A chunk is one PMD: 2 MiB, naturally aligned, from one node. */
+#define PC_CHUNK_ORDER		(PMD_SHIFT - PAGE_SHIFT)
+#define PC_CHUNK_SIZE		BIT(PMD_SHIFT)
+#define PC_CHUNK_PAGES		BIT(PC_CHUNK_ORDER)
+
+/* Sub-allocation granules: a page for SECRET, 64 bytes for text. */
+#define PC_SECRET_UNIT_SHIFT	PAGE_SHIFT
+#define PC_TEXT_UNIT_SHIFT	6
+#define PC_MAX_UNITS		(PC_CHUNK_SIZE >> PC_TEXT_UNIT_SHIFT)
+
+/* Class index of a chunk that serves no class: no alias, nothing pending. */
+#define PC_CLEAN		PERMCACHE_CLEAN
+#define PC_NR_KINDS		(PERMCACHE_NR_CLASSES + 1)
+
+/* Byte every free unit of a class holds: free text traps (INT3). */
+#define PC_FILL_ZERO		0x00
+#define PC_FILL_TRAP		0xcc
+
+/* Unit size and trap byte of each class: the class policy, as data. */
+static inline unsigned int pc_class_unit_shift(unsigned int cls)
+{
+	return cls == PERMCACHE_SECRET ? PC_SECRET_UNIT_SHIFT : PC_TEXT_UNIT_SHIFT;
+}
+
+static inline u8 pc_class_fill(unsigned int cls)
+{
+	return cls == PERMCACHE_SECRET ? PC_FILL_ZERO : PC_FILL_TRAP;
+}
+
+/* ---- unit sub-allocator: pc_unit.c ---- */
+
+/**
+ * struct pc_units - which units of one chunk are in use
+ * @map: a set bit is a unit owned by a caller.
+ * @starts: a set bit is the first unit of an allocation, so that a free of
+ *	the wrong size or of the middle of an allocation is caught.
+ * @nr: units in the chunk (PC_CHUNK_SIZE >> @shift).
+ * @used: set bits in @map.
+ * @shift: log2 of the unit size in bytes.
+ *
+ * Both bitmaps are sized for PC_MAX_UNITS so that a chunk can change class
+ * without reallocating them.
+ */
+struct pc_units {
+	unsigned long *map;
+	unsigned long *starts;
+	unsigned int nr;
+	unsigned int used;
+	unsigned int shift;
+};
+
+int pc_units_init(struct pc_units *u, gfp_t gfp);
+void pc_units_destroy(struct pc_units *u);
+void pc_units_reset(struct pc_units *u, unsigned int shift);
+long pc_units_alloc(struct pc_units *u, unsigned int nr);
+int pc_units_free(struct pc_units *u, unsigned int start, unsigned int nr);
+
+/* Conversions between bytes and units, in one place. */
+static inline unsigned int pc_bytes_to_units(const struct pc_units *u,
+					     size_t bytes)
+{
+	return DIV_ROUND_UP(bytes, 1UL << u->shift);
+}
+
+static inline unsigned long pc_unit_to_offset(const struct pc_units *u,
+					      unsigned int unit)
+{
+	return (unsigned long)unit << u->shift;
+}
+
+static inline unsigned int pc_offset_to_unit(const struct pc_units *u,
+					     unsigned long offset)
+{
+	return offset >> u->shift;
+}
+
+static inline bool pc_offset_is_unit(const struct pc_units *u,
+				     unsigned long offset)
+{
+	return !(offset & ((1UL << u->shift) - 1));
+}
+
+/* ---- chunks: pc_chunk.c ---- */
+
+/**
+ * struct pc_chunk - one 2 MiB chunk, out of the direct map
+ * @list: on one list of its node cache; empty while @busy.
+ * @page: first of PC_CHUNK_PAGES order-0 pages (the allocation was split).
+ * @nid: node the memory is on.
+ * @cls: enum permcache_class, or PC_CLEAN.
+ * @fill: byte every free unit holds.
+ * @busy: off the lists, owned by one thread that converts or releases it.
+ * @dead: released; a stale lookup must not touch it.
+ * @alias: start of the RO/ROX alias in the module range, or 0.
+ * @arch: arch-private data of the alias.
+ * @flush_gen: flush generation that must complete before the memory may be
+ *	exposed under another class or returned (0: nothing pending).
+ * @units: the unit sub-allocator.
+ * @rcu: frees the struct after a grace period, for lock-free lookups.
+ */
+struct pc_chunk {
+	struct list_head list;
+	struct page *page;
+	int nid;
+	u8 cls;
+	u8 fill;
+	bool busy;
+	bool dead;
+	unsigned long alias;
+	void *arch;
+	unsigned long flush_gen;
+	struct pc_units units;
+	struct rcu_head rcu;
+};
+
+static inline unsigned long pc_chunk_pfn(const struct pc_chunk *c)
+{
+	return page_to_pfn(c->page);
+}
+
+/* ---- node caches: numa/pc_node.c ---- */
+
+/**
+ * struct pc_node - the cache of one node
+ * @lock: guards the lists, @nr_chunks, @nr_idle and every chunk's @units,
+ *	@cls, @busy and @list while the chunk is on a list.
+ * @nid: the node.
+ * @active: chunks with at least one unit in use, per class.
+ * @idle: chunks with no unit in use, per class, [PC_CLEAN] for clean ones.
+ * @nr_chunks: chunks this node owns, busy ones included.
+ * @nr_idle: chunks on the @idle lists.
+ * @order: the other nodes with memory, nearest first, then NUMA_NO_NODE;
+ *	written once at init.
+ * @stat: event counters (enum permcache_stat_item), lock-free.
+ */
+struct pc_node {
+	spinlock_t lock;	/* see above */
+	int nid;
+	int *order;
+	struct list_head active[PERMCACHE_NR_CLASSES];
+	struct list_head idle[PC_NR_KINDS];
+	unsigned int nr_chunks;
+	unsigned int nr_idle;
+	atomic_long_t stat[PERMCACHE_NR_STAT_ITEMS];
+};
+
+int pc_nodes_init(void);
+struct pc_node *pc_node(int nid);
+int pc_node_home(int nid);
+int pc_node_fallback(int home, int i);
+
+static inline void pc_stat_add(struct pc_node *pn,
+			       enum permcache_stat_item item, long n)
+{
+	atomic_long_add(n, &pn->stat[item]);
+}
+
+static inline void pc_stat_inc(struct pc_node *pn,
+			       enum permcache_stat_item item)
+{
+	pc_stat_add(pn, item, 1);
+}
+
+/* ---- configuration, set by boot parameters ---- */
+
+enum pc_fallback {
+	PC_FALLBACK_DISTANCE,
+	PC_FALLBACK_NONE,
+};
+
+/**
+ * struct pc_config - permcache tunables
+ * @enable: consumers use permcache (false: stock 6.12 paths).
+ * @lazy_flush: keep aliases of idle chunks and flush on class change only.
+ * @fallback: how to serve an allocation the home node cannot.
+ * @prefill: clean chunks per node acquired at boot.
+ * @reserve: idle chunks per node that trimming leaves.
+ * @max_idle: idle chunks per node above which frees trigger a trim.
+ */
+struct pc_config {
+	bool enable;
+	bool lazy_flush;
+	enum pc_fallback fallback;
+	unsigned int prefill;
+	unsigned int reserve;
+	unsigned int max_idle;
+};
+
+extern struct pc_config pc_config;
+
+/* ---- chunk lifecycle and allocation core: pc_chunk.c ---- */
+
+struct pc_chunk *pc_chunk_lookup_pfn(unsigned long pfn);
+struct pc_chunk *pc_chunk_lookup_alias(unsigned long addr);
+int pc_chunks_acquire(const int *nids, unsigned int nr);
+long pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
+		   unsigned int nr, bool may_block, struct pc_chunk **chunkp);
+int pc_chunk_check_units(struct pc_chunk *c, enum permcache_class cls,
+			 unsigned int start, unsigned int nr);
+int pc_chunk_free_units(struct pc_chunk *c, enum permcache_class cls,
+			unsigned int start, unsigned int nr, bool zero);
+unsigned int pc_node_release_idle(struct pc_node *pn, unsigned int keep,
+				  unsigned int max);
+void pc_node_snapshot(struct pc_node *pn, struct permcache_stats *st);
+void pc_chunks_exit(void);
+
+/* ---- flush generations: pc_flush.c ---- */
+
+unsigned long pc_flush_gen_need(void);
+bool pc_flush_gen_done(unsigned long need);
+void pc_flush_now(struct pc_node *pn);
+void pc_flush_sync(struct pc_node *pn, unsigned long need);
+
+/* ---- misuse reports: permcache.c ---- */
+
+void pc_report_misuse(struct pc_node *pn, const char *what);
+
+/* KUnit: misuse while this is non-zero is counted but does not WARN. */
+extern atomic_t pc_test_misuse_expected;
+
+/* ---- arch boundary: pc_arch_x86.c, or the models in userspace ---- */
+
+int pc_arch_init(void);
+struct page *pc_arch_alloc_chunk(int nid);
+void pc_arch_free_chunk(struct page *page);
+int pc_arch_unmap_direct(struct page *page);
+int pc_arch_restore_direct(struct page *page);
+int pc_arch_map_alias(struct pc_chunk *c);
+void pc_arch_unmap_alias(struct pc_chunk *c);
+void pc_arch_flush_kernel_tlb(void);
+void pc_arch_fill_page(struct page *page, int byte);
+bool pc_arch_page_filled(struct page *page, int byte);
+int pc_arch_poke_copy(void *dst, const void *src, size_t len);
+int pc_arch_poke_set(void *dst, int byte, size_t len);
+
+#endif /* _MM_PC_INTERNAL_H */

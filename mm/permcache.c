@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * permcache: per-NUMA-node caches of 2 MiB chunks removed from the kernel
+ * direct map as whole units, serving permissioned memory.
+ *
+ *   node 0 cache                          node 1 cache
+ *   +-----------------------------+       +-----------------------------+
+ *   | active[SECRET] [c][c]       |       | active[ROX]  [c]            |
+ *   | active[ROX]    [c]          |       | idle[SECRET] [c]            |
+ *   | idle[ROX] [c]  idle[CLEAN]  |       | idle[CLEAN]  [c][c]         |
+ *   +-----------------------------+       +-----------------------------+
+ *
+ *   chunk (2 MiB, one node, not in the direct map):
+ *     SECRET: 512 page units, no kernel mapping at all
+ *     RO/ROX: 32768 units of 64 bytes, one PMD alias in the module range,
+ *             written only through text_poke
+ *
+ * An allocation picks its home node (the caller's, or this CPU's), takes
+ * units from a chunk of its class on that node, converts an idle chunk or
+ * acquires a new one, and only if the home node has no memory left falls
+ * back to the nearest other node.  A freed chunk stays idle with its class
+ * and alias, so reusing it at the same permission costs no TLB shootdown;
+ * the flush is deferred until it changes class or is released.
+ *
+ * Callers: memfd_secret (SECRET pages) and the BPF JIT (ROX packs).  See
+ * Documentation/mm/permcache.rst.
+ *
+ * Locking: this file takes no lock of its own.  Frees look chunks up under
+ * rcu_read_lock() and then take the chunk's node lock (pc_chunk.c).
+ */
+
+#include <linux/err.h>
+#include <linux/init.h>
+#include <linux/nodemask.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "pc_internal.h"
+
+const char * const permcache_stat_names[PERMCACHE_NR_STAT_ITEMS] = {
+	[PERMCACHE_STAT_ALLOC_SECRET]		= "alloc_secret",
+	[PERMCACHE_STAT_FREE_SECRET]		= "free_secret",
+	[PERMCACHE_STAT_ALLOC_TEXT]		= "alloc_text",
+	[PERMCACHE_STAT_FREE_TEXT]		= "free_text",
+	[PERMCACHE_STAT_ALLOC_FAILED]		= "alloc_failed",
+	[PERMCACHE_STAT_ALLOC_REMOTE]		= "alloc_remote",
+	[PERMCACHE_STAT_CHUNKS_ACQUIRED]	= "chunks_acquired",
+	[PERMCACHE_STAT_CHUNKS_RELEASED]	= "chunks_released",
+	[PERMCACHE_STAT_ACQUIRE_FAILED]		= "acquire_failed",
+	[PERMCACHE_STAT_REUSE_SAME_CLASS]	= "reuse_same_class",
+	[PERMCACHE_STAT_CLASS_CHANGES]		= "class_changes",
+	[PERMCACHE_STAT_FLUSHES]		= "flushes",
+	[PERMCACHE_STAT_FLUSHES_AVOIDED]	= "flushes_avoided",
+	[PERMCACHE_STAT_BAD_FREES]		= "bad_frees",
+	[PERMCACHE_STAT_SHRINK_SCANS]		= "shrink_scans",
+	[PERMCACHE_STAT_SHRINK_FREED]		= "shrink_freed",
+};
+
+struct pc_config pc_config = {
+	.enable		= true,
+	.lazy_flush	= true,
+	.fallback	= PC_FALLBACK_DISTANCE,
+	.prefill	= 1,
+	.reserve	= 1,
+	.max_idle	= 16,
+};
+
+static bool pc_ready;
+
+/**
+ * permcache_enabled() - should consumers use permcache?
+ *
+ * Context: Any context.
+ * Return: true if permcache is initialised and permcache.enable is set.
+ */
+bool permcache_enabled(void)
+{
+	return READ_ONCE(pc_ready) && READ_ONCE(pc_config.enable);
+}
+
+#if IS_ENABLED(CONFIG_PERMCACHE_KUNIT_TEST)
+#include <kunit/test-bug.h>
+
+/* Set by the misuse tests: count the misuse but do not WARN. */
+atomic_t pc_test_misuse_expected = ATOMIC_INIT(0);
+
+static bool pc_misuse_expected(void)
+{
+	return kunit_get_current_test() &&
+	       atomic_read(&pc_test_misuse_expected);
+}
+#else
+static bool pc_misuse_expected(void)
+{
+	return false;
+}
+#endif
+
+/**
+ * pc_report_misuse() - a kernel caller freed something it does not own
+ * @pn: node to count it on, or NULL.
+ * @what: what was wrong.
+ *
+ * Counted in bad_frees and reported once with a backtrace: it is a bug in
+ * the caller, and permcache has refused it without changing any state.
+ *
+ * Context: Any context.
+ */
+void pc_report_misuse(struct pc_node *pn, const char *what)
+{
+	if (!pn)
+		pn = pc_node(first_node(node_states[N_MEMORY]));
+	if (pn)
+		pc_stat_inc(pn, PERMCACHE_STAT_BAD_FREES);
+	if (!pc_misuse_expected())
+		WARN_ONCE(1, "permcache: %s\n", what);
+}
+
+/*
+ * Allocate @nr units of @cls for home node @home, falling back to the nearest
+ * nodes only when @home cannot supply a chunk.
+ */
+static long pc_alloc(int home, enum permcache_class cls, unsigned int nr,
+		     bool may_block, struct pc_chunk **chunkp)
+{
+	struct pc_node *pn = pc_node(home);
+	long start;
+	int i, nid;
+
+	start = pc_node_alloc(pn, cls, nr, may_block, chunkp);
+	for (i = 0; start == -ENOMEM; i++) {
+		nid = pc_node_fallback(home, i);
+		if (nid == NUMA_NO_NODE)
+			break;
+		start = pc_node_alloc(pc_node(nid), cls, nr, may_block, chunkp);
+		if (start >= 0)
+			pc_stat_inc(pn, PERMCACHE_STAT_ALLOC_REMOTE);
+	}
+	if (start < 0)
+		pc_stat_inc(pn, PERMCACHE_STAT_ALLOC_FAILED);
+	return start;
+}
+
+/**
+ * permcache_alloc_secret() - allocate a page with no kernel mapping
+ * @nid: node to allocate on, or NUMA_NO_NODE for this CPU's node.
+ * @gfp: GFP_KERNEL-like flags; without __GFP_DIRECT_RECLAIM only chunks
+ *	already cached as SECRET are used.
+ *
+ * The page is zeroed, is not in the direct map or any other kernel mapping,
+ * and has a reference count of one.  It comes from @nid, or from the nearest
+ * node with memory if @nid has none left and permcache.fallback=distance.
+ *
+ * Context: Process context if @gfp allows blocking, otherwise any context
+ * but hard interrupt.
+ * Return: the page, ERR_PTR(-EINVAL) for a bad @nid, or ERR_PTR(-ENOMEM).
+ */
+struct page *permcache_alloc_secret(int nid, gfp_t gfp)
+{
+	bool may_block = gfpflags_allow_blocking(gfp);
+	struct pc_chunk *c;
+	int home;
+	long start;
+
+	if (may_block)
+		might_sleep();
+	home = pc_node_home(nid);
+	if (home < 0)
+		return ERR_PTR(-EINVAL);
+
+	start = pc_alloc(home, PERMCACHE_SECRET, 1, may_block, &c);
+	if (start < 0)
+		return ERR_PTR(start);
+
+	pc_stat_inc(pc_node(home), PERMCACHE_STAT_ALLOC_SECRET);
+	VM_WARN_ON_ONCE(!pc_arch_page_filled(c->page + start, PC_FILL_ZERO));
+	return c->page + start;
+}
+
+/**
+ * permcache_free_secret() - free a page from permcache_alloc_secret()
+ * @page: the page, with the reference count it was handed out with.
+ *
+ * The page is zeroed through a CPU-local mapping and stays out of the
+ * direct map, in its chunk, until the chunk is released.
+ *
+ * Context: Any context but hard interrupt.
+ * Return: 0, or -EINVAL (with a warning, once) if @page is not a SECRET
+ * page permcache handed out, or was freed already.
+ */
+int permcache_free_secret(struct page *page)
+{
+	struct pc_chunk *c;
+	int err = -EINVAL;
+
+	rcu_read_lock();
+	c = page ? pc_chunk_lookup_pfn(page_to_pfn(page)) : NULL;
+	if (c)
+		err = pc_chunk_free_units(c, PERMCACHE_SECRET, page - c->page,
+					  1, true);
+	rcu_read_unlock();
+
+	if (err) {
+		pc_report_misuse(c ? pc_node(c->nid) : NULL,
+				 "free of a page that is not a live SECRET page");
+		return err;
+	}
+	pc_stat_inc(pc_node(c->nid), PERMCACHE_STAT_FREE_SECRET);
+	return 0;
+}
+
+static bool pc_is_text_class(enum permcache_class cls)
+{
+	return cls == PERMCACHE_RO || cls == PERMCACHE_ROX;
+}
+
+/**
+ * permcache_alloc_text() - allocate read-only (executable) memory
+ * @cls: PERMCACHE_RO or PERMCACHE_ROX.
+ * @size: bytes, at most 2 MiB; rounded up to 64-byte units.
+ * @nid: node to allocate on, or NUMA_NO_NODE for this CPU's node.
+ *
+ * The memory lies in the module range (within rel32 reach of kernel text),
+ * is mapped at its final permission and never writable, and reads as INT3
+ * (0xcc) until written with permcache_copy_text() or permcache_set_text().
+ *
+ * Context: Process context; may sleep.
+ * Return: the address, ERR_PTR(-EINVAL) for a bad @cls, @nid or a zero
+ * @size, ERR_PTR(-E2BIG) if @size exceeds a chunk, or ERR_PTR(-ENOMEM).
+ */
+void *permcache_alloc_text(enum permcache_class cls, size_t size, int nid)
+{
+	struct pc_chunk *c;
+	int home;
+	long start;
+
+	might_sleep();
+	if (!pc_is_text_class(cls) || !size)
+		return ERR_PTR(-EINVAL);
+	if (size > PC_CHUNK_SIZE)
+		return ERR_PTR(-E2BIG);
+	home = pc_node_home(nid);
+	if (home < 0)
+		return ERR_PTR(-EINVAL);
+
+	start = pc_alloc(home, cls, DIV_ROUND_UP(size, 1UL << PC_TEXT_UNIT_SHIFT),
+			 true, &c);
+	if (start < 0)
+		return ERR_PTR(start);
+
+	pc_stat_inc(pc_node(home), PERMCACHE_STAT_ALLOC_TEXT);
+	return (void *)(c->alias + pc_unit_to_offset(&c->units, start));
+}
+
+/**
+ * permcache_free_text() - free memory from permcache_alloc_text()
+ * @addr: the address permcache_alloc_text() returned.
+ * @size: the size it was allocated with.
+ *
+ * The memory is filled with INT3 through the text-poke path before anyone
+ * can allocate it again.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0, or -EINVAL (with a warning, once) if @addr and @size are not
+ * exactly one live allocation.
+ */
+int permcache_free_text(void *addr, size_t size)
+{
+	unsigned long a = (unsigned long)addr;
+	enum permcache_class cls = PERMCACHE_NR_CLASSES;
+	struct pc_chunk *c;
+	unsigned int start, nr;
+	int err = -EINVAL;
+
+	might_sleep();
+	rcu_read_lock();
+	c = pc_chunk_lookup_alias(a);
+	if (c && size && size <= PC_CHUNK_SIZE &&
+	    pc_offset_is_unit(&c->units, a - c->alias)) {
+		cls = READ_ONCE(c->cls);
+		start = pc_offset_to_unit(&c->units, a - c->alias);
+		nr = pc_bytes_to_units(&c->units, size);
+		if (pc_is_text_class(cls))
+			err = pc_chunk_check_units(c, cls, start, nr);
+	}
+	rcu_read_unlock();
+	if (err)
+		goto misuse;
+
+	/*
+	 * The run is live and ours, so the chunk cannot go away under us.
+	 * Invariant 2: free text traps.  This sleeps, so it is done before
+	 * the units are given back rather than under the node lock.
+	 */
+	err = pc_arch_poke_set(addr, PC_FILL_TRAP,
+			       pc_unit_to_offset(&c->units, nr));
+	if (WARN_ON_ONCE(err))
+		return err;
+
+	rcu_read_lock();
+	err = pc_chunk_free_units(c, cls, start, nr, false);
+	rcu_read_unlock();
+	if (err)
+		goto misuse;
+
+	pc_stat_inc(pc_node(c->nid), PERMCACHE_STAT_FREE_TEXT);
+	return 0;
+
+misuse:
+	pc_report_misuse(c ? pc_node(c->nid) : NULL,
+			 "free of text that is not one live allocation");
+	return err;
+}
+
+/*
+ * Does [@dst, @dst + @len) lie inside one live allocation's chunk alias?
+ * Writes anywhere else would let a caller poke kernel text it does not own.
+ */
+static bool pc_text_range_ok(const void *dst, size_t len)
+{
+	unsigned long a = (unsigned long)dst;
+	struct pc_chunk *c;
+	bool ok;
+
+	rcu_read_lock();
+	c = pc_chunk_lookup_alias(a);
+	ok = c && len && len <= c->alias + PC_CHUNK_SIZE - a;
+	rcu_read_unlock();
+	return ok;
+}
+
+/**
+ * permcache_copy_text() - write text into memory from permcache_alloc_text()
+ * @dst: destination inside an allocation.
+ * @src: source, any kernel memory.
+ * @len: bytes.
+ *
+ * Writes go through the arch text-poke path (x86 text_poke_copy()); no
+ * writable mapping of the text ever exists.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0, or -EINVAL if the range is not inside permcache text.
+ */
+int permcache_copy_text(void *dst, const void *src, size_t len)
+{
+	might_sleep();
+	if (!pc_text_range_ok(dst, len))
+		return -EINVAL;
+	return pc_arch_poke_copy(dst, src, len);
+}
+
+/**
+ * permcache_set_text() - fill memory from permcache_alloc_text() with a byte
+ * @dst: destination inside an allocation.
+ * @c: byte value.
+ * @len: bytes.
+ *
+ * Context: Process context; may sleep.
+ * Return: 0, or -EINVAL if the range is not inside permcache text.
+ */
+int permcache_set_text(void *dst, int c, size_t len)
+{
+	might_sleep();
+	if (!pc_text_range_ok(dst, len))
+		return -EINVAL;
+	return pc_arch_poke_set(dst, c, len);
+}
+
+/**
+ * permcache_get_stats() - snapshot the counters and chunks of one or all nodes
+ * @nid: node, or NUMA_NO_NODE for the sum over all nodes.
+ * @st: filled in.
+ *
+ * Context: Any context but hard interrupt.
+ * Return: 0, or -EINVAL if @nid has no permcache node.
+ */
+int permcache_get_stats(int nid, struct permcache_stats *st)
+{
+	struct pc_node *pn;
+
+	memset(st, 0, sizeof(*st));
+	if (nid != NUMA_NO_NODE) {
+		pn = pc_node(nid);
+		if (!pn)
+			return -EINVAL;
+		pc_node_snapshot(pn, st);
+		return 0;
+	}
+	for_each_node_state(nid, N_MEMORY) {
+		pn = pc_node(nid);
+		if (pn)
+			pc_node_snapshot(pn, st);
+	}
+	return 0;
+}
+
+/* Acquire pc_config.prefill clean chunks on every node, with one flush. */
+static void __init pc_prefill(void)
+{
+	unsigned int n, nr = 0;
+	int *nids, nid;
+
+	if (!pc_config.enable || !pc_config.prefill)
+		return;
+	nids = kcalloc(num_node_state(N_MEMORY) * pc_config.prefill,
+		       sizeof(*nids), GFP_KERNEL);
+	if (!nids)
+		return;
+	for_each_node_state(nid, N_MEMORY)
+		for (n = 0; n < pc_config.prefill; n++)
+			nids[nr++] = nid;
+	n = pc_chunks_acquire(nids, nr);
+	pr_info("permcache: prefilled %u of %u chunks on %u nodes\n", n, nr,
+		num_node_state(N_MEMORY));
+	kfree(nids);
+}
+
+static int __init permcache_init(void)
+{
+	int err;
+
+	err = pc_arch_init();
+	if (!err)
+		err = pc_nodes_init();
+	if (err) {
+		pr_warn("permcache: init failed (%d), consumers use stock paths\n",
+			err);
+		return err;
+	}
+	pc_prefill();
+	WRITE_ONCE(pc_ready, true);
+	return 0;
+}
+subsys_initcall(permcache_init);
