@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# check.sh - make check: every test of the project, one verdict.
+#
+#   deps -> unpack -> overlay + patches -> userspace harness -> style
+#   (checkpatch, W=1 + sparse) -> default kernel, boot in pcmode=check ->
+#   debug kernel (KASAN, lockdep, kmemleak), boot in pcmode=check
+#
+# Each source adds "source passed failed skipped" rows to build/results.tsv;
+# the summary table and the closing line "N passed, N failed" come from
+# them.  Exit 0 iff nothing failed.  Serial logs: build/logs/check-*.log.
+#
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+"$ROOT/scripts/validate.sh" || exit 2
+
+export RESULTS=$BUILD/results.tsv
+mkdir -p "$BUILD" "$LOGS"
+: > "$RESULTS"
+
+"$ROOT/scripts/prepare.sh"
+"$ROOT/scripts/harness.sh" || true
+"$ROOT/scripts/initramfs.sh"
+
+built_default=0
+if "$ROOT/scripts/build-kernel.sh" default; then
+	built_default=1
+	"$ROOT/scripts/style.sh" || true
+	"$ROOT/scripts/boot.sh" default check check-default || true
+else
+	printf 'build-default\t0\t1\t0\n' >> "$RESULTS"
+	# Still run checkpatch; the W=1 build would only repeat the error.
+	"$ROOT/scripts/style.sh" || true
+fi
+
+if [ "$built_default" = 0 ]; then
+	progress kernel "debug kernel not built: the default kernel does not build"
+	printf 'build-debug\t0\t1\t0\n' >> "$RESULTS"
+elif "$ROOT/scripts/build-kernel.sh" debug; then
+	"$ROOT/scripts/boot.sh" debug check check-debug || true
+else
+	printf 'build-debug\t0\t1\t0\n' >> "$RESULTS"
+fi
+
+python3 - "$RESULTS" <<'PY'
+import sys
+rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1]) if l.strip()]
+tp = tf = 0
+print()
+print(f"{'source':<24} {'passed':>7} {'failed':>7} {'skipped':>8}")
+for src, p, f, s in rows:
+    tp += int(p); tf += int(f)
+    print(f"{src:<24} {p:>7} {f:>7} {s:>8}")
+print(f"{'total':<24} {tp:>7} {tf:>7}")
+
+print(f"{tp} passed, {tf} failed")
+sys.exit(1 if tf else 0)
+PY
