@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# permcache rig.  The targets are thin wrappers around scripts/*.sh; see
+# README.md.
+#
+#   make demo        boot a 2-node guest, show what memfd_secret costs
+#   make check       harness, style, KUnit and guest checks on two kernels
+#   make guest-run SCRIPT=file [GUEST_FILES=dir] [DEBUG=1]
+#   make clean       remove build output (keep the unpacked 6.12 tree)
+#   make distclean   remove build/ entirely
+#
+# Variables: NODES (1..8), CPUS, MEM, APPEND, TIMEOUT, GUEST_FILES, SCRIPT, DEBUG.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export NODES CPUS MEM APPEND TIMEOUT GUEST_FILES SCRIPT DEBUG
+
+PUBLIC := demo check guest-run clean
+INTERNAL := deps kernel kernel-debug initramfs harness distclean help
+.PHONY: $(PUBLIC) $(INTERNAL)
+
+help:
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+
+check:
+	@scripts/check.sh
+
+demo:
+	@scripts/demo.sh
+
+guest-run:
+	@scripts/guest-run.sh
+
+clean:
+	rm -rf build/obj build/obj-debug build/obj-style build/logs \
+		build/initramfs* build/initrd-* build/*.tsv build/*.rc build/overlay.changes
+
+distclean:
+	rm -rf build
+
+deps:
+	@scripts/deps.sh
+
+kernel:
+	@scripts/validate.sh && scripts/prepare.sh && scripts/build-kernel.sh default
+
+kernel-debug:
+	@scripts/validate.sh && scripts/prepare.sh && scripts/build-kernel.sh debug
+
+initramfs:
+	@scripts/initramfs.sh
+
+harness:
+	@scripts/harness.sh
+
+# The makefile itself is never remade (else the catch-all below would run).
+Makefile: ;
+
+# Anything else is a typo; files that exist are left alone (no prerequisites).
+%:
+	@echo "error: unknown target '$@' (targets: $(PUBLIC))" >&2; exit 2
