@@ -76,7 +76,7 @@ t0=$(date +%s)
 # The console goes to the log with CRs stripped; the filter echoes as asked.
 case "$SHOW" in
 all)	show() { cat; } ;;
-guest)	show() { sed -n '/PERMCACHE-GUEST-START/,$p'; } ;;
+guest)	show() { sed -n '/PERMCACHE-GUEST-START/,/PERMCACHE-GUEST-DONE/p'; } ;;
 *)	show() { cat > /dev/null; } ;;
 esac
 

@@ -56,6 +56,7 @@ snapshot > /tmp/after
 heading "delta (after - before)"
 printf '%-26s %12s %12s %12s\n' figure before after delta
 while read -r name b; do
+	[ -n "$b" ] || continue		# e.g. no DirectMap1G line
 	a=$(awk -v n="$name" '$1 == n { print $2 }' /tmp/after)
 	printf '%-26s %12s %12s %12s\n' "$name" "${b:-?}" "${a:-?}" \
 		"$(( ${a:-0} - ${b:-0} ))"
