@@ -1,0 +1,663 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit suites for permcache, run at boot in the emulated NUMA guest.
+ *
+ * Each case asserts what a user of permcache would see: the node a page is
+ * on, the state of the page tables, the value of a counter, the bytes text
+ * reads back as.  The flush cases first release every idle chunk of the node
+ * they use, so that they see exactly the flushes their own steps cause; no
+ * other user of permcache runs while KUnit does at boot.
+ *
+ * Locking: the cases take no lock; they call the API and, for a few
+ * white-box steps, the core functions that take the node lock themselves.
+ */
+
+#include <kunit/test.h>
+#include <linux/err.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/nodemask.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/vmstat.h>
+#include <asm/pgtable.h>
+#include <asm/sections.h>
+
+#include "pc_internal.h"
+
+/* direct_map_level2_splits when the first suite started. */
+static unsigned long pc_test_splits_at_start;
+
+static unsigned long pc_test_level2_splits(void)
+{
+	unsigned long ev[NR_VM_EVENT_ITEMS];
+
+	all_vm_events(ev);
+	return ev[DIRECT_MAP_LEVEL2_SPLIT];
+}
+
+static unsigned long pc_test_stat(enum permcache_stat_item item)
+{
+	struct permcache_stats st;
+
+	permcache_get_stats(NUMA_NO_NODE, &st);
+	return st.item[item];
+}
+
+/* Release every idle chunk of @nid; fails the test if one stays in use. */
+static void pc_test_drain(struct kunit *test, int nid)
+{
+	struct permcache_stats st;
+	struct pc_node *pn = pc_node(nid);
+
+	KUNIT_ASSERT_NOT_NULL(test, pn);
+	pc_node_release_idle(pn, 0, UINT_MAX);
+	permcache_get_stats(nid, &st);
+	KUNIT_ASSERT_EQ(test, st.chunks[PERMCACHE_SECRET] + st.chunks[PERMCACHE_RO] +
+			st.chunks[PERMCACHE_ROX] + st.chunks[PERMCACHE_CLEAN], 0UL);
+}
+
+static void pc_test_expect_misuse(bool on)
+{
+	if (on)
+		atomic_inc(&pc_test_misuse_expected);
+	else
+		atomic_dec(&pc_test_misuse_expected);
+}
+
+/* ---- permcache_unit: the sub-allocator inside one chunk ---- */
+
+static int pc_unit_test_init(struct kunit *test)
+{
+	struct pc_units *u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
+
+	if (!u || pc_units_init(u, GFP_KERNEL))
+		return -ENOMEM;
+	test->priv = u;
+	return 0;
+}
+
+static void pc_unit_test_exit(struct kunit *test)
+{
+	pc_units_destroy(test->priv);
+}
+
+static int pc_unit_suite_init(struct kunit_suite *suite)
+{
+	pc_test_splits_at_start = pc_test_level2_splits();
+	return 0;
+}
+
+static void page_units_fill_the_chunk_first_fit(struct kunit *test)
+{
+	struct pc_units *u = test->priv;
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, u->nr, (unsigned int)PC_CHUNK_PAGES);
+	for (i = 0; i < PC_CHUNK_PAGES; i++)
+		KUNIT_ASSERT_EQ(test, pc_units_alloc(u, 1), (long)i);
+	KUNIT_EXPECT_EQ(test, u->used, u->nr);
+	KUNIT_EXPECT_EQ(test, pc_units_alloc(u, 1), (long)-ENOSPC);
+
+	KUNIT_EXPECT_EQ(test, pc_units_free(u, 7, 1), 0);
+	KUNIT_EXPECT_EQ(test, pc_units_alloc(u, 1), 7L);
+}
+
+static void text_units_runs_are_first_fit(struct kunit *test)
+{
+	struct pc_units *u = test->priv;
+
+	pc_units_reset(u, PC_TEXT_UNIT_SHIFT);
+	KUNIT_EXPECT_EQ(test, u->nr, (unsigned int)PC_MAX_UNITS);
+	KUNIT_EXPECT_EQ(test, pc_bytes_to_units(u, 1), 1U);
+	KUNIT_EXPECT_EQ(test, pc_bytes_to_units(u, 65), 2U);
+	KUNIT_EXPECT_EQ(test, pc_units_alloc(u, 4), 0L);
+	KUNIT_EXPECT_EQ(test, pc_units_alloc(u, 2), 4L);
+	KUNIT_EXPECT_EQ(test, pc_units_alloc(u, 8), 6L);
+	KUNIT_EXPECT_EQ(test, pc_units_free(u, 4, 2), 0);
+	/* A run of 3 does not fit the hole of 2. */
+	KUNIT_EXPECT_EQ(test, pc_units_alloc(u, 3), 14L);
+	KUNIT_EXPECT_EQ(test, pc_units_alloc(u, 2), 4L);
+	KUNIT_EXPECT_EQ(test, pc_units_alloc(u, PC_MAX_UNITS), (long)-ENOSPC);
+	KUNIT_EXPECT_EQ(test, pc_units_alloc(u, 0), (long)-ENOSPC);
+	KUNIT_EXPECT_EQ(test, u->used, 17U);
+}
+
+static void wrong_size_free_is_refused_unchanged(struct kunit *test)
+{
+	struct pc_units *u = test->priv;
+
+	pc_units_reset(u, PC_TEXT_UNIT_SHIFT);
+	KUNIT_ASSERT_EQ(test, pc_units_alloc(u, 4), 0L);
+	KUNIT_ASSERT_EQ(test, pc_units_alloc(u, 4), 4L);
+	/* Too short, too long (into the next run), beyond the end. */
+	KUNIT_EXPECT_EQ(test, pc_units_free(u, 0, 3), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pc_units_free(u, 0, 5), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pc_units_free(u, 4, 5), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pc_units_free(u, PC_MAX_UNITS - 1, 2), -EINVAL);
+	KUNIT_EXPECT_EQ(test, u->used, 8U);
+	KUNIT_EXPECT_EQ(test, pc_units_free(u, 4, 4), 0);
+	KUNIT_EXPECT_EQ(test, pc_units_free(u, 0, 4), 0);
+	KUNIT_EXPECT_EQ(test, u->used, 0U);
+}
+
+static void double_and_middle_frees_are_refused(struct kunit *test)
+{
+	struct pc_units *u = test->priv;
+
+	pc_units_reset(u, PC_TEXT_UNIT_SHIFT);
+	KUNIT_ASSERT_EQ(test, pc_units_alloc(u, 6), 0L);
+	KUNIT_EXPECT_EQ(test, pc_units_free(u, 2, 4), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pc_units_free(u, 0, 6), 0);
+	KUNIT_EXPECT_EQ(test, pc_units_free(u, 0, 6), -EINVAL);
+	KUNIT_EXPECT_EQ(test, u->used, 0U);
+}
+
+static struct kunit_case pc_unit_cases[] = {
+	KUNIT_CASE(page_units_fill_the_chunk_first_fit),
+	KUNIT_CASE(text_units_runs_are_first_fit),
+	KUNIT_CASE(wrong_size_free_is_refused_unchanged),
+	KUNIT_CASE(double_and_middle_frees_are_refused),
+	{}
+};
+
+static struct kunit_suite pc_unit_suite = {
+	.name = "permcache_unit",
+	.suite_init = pc_unit_suite_init,
+	.init = pc_unit_test_init,
+	.exit = pc_unit_test_exit,
+	.test_cases = pc_unit_cases,
+};
+
+/* ---- permcache_secret: pages with no kernel mapping ---- */
+
+static void secret_pages_land_on_requested_node(struct kunit *test)
+{
+	struct page *page;
+	int nid, nodes = 0;
+
+	for_each_node_state(nid, N_MEMORY) {
+		page = permcache_alloc_secret(nid, GFP_KERNEL);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+		KUNIT_EXPECT_EQ(test, page_to_nid(page), nid);
+		KUNIT_EXPECT_EQ(test, page_ref_count(page), 1);
+		KUNIT_EXPECT_EQ(test, permcache_free_secret(page), 0);
+		nodes++;
+	}
+	kunit_info(test, "checked %d nodes\n", nodes);
+	KUNIT_EXPECT_GE(test, nodes, 1);
+}
+
+static void secret_page_is_absent_from_direct_map(struct kunit *test)
+{
+	struct page *page = permcache_alloc_secret(NUMA_NO_NODE, GFP_KERNEL);
+	unsigned int level;
+	pte_t *pte;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+	pte = lookup_address((unsigned long)page_address(page), &level);
+	KUNIT_ASSERT_NOT_NULL(test, pte);
+	KUNIT_EXPECT_FALSE(test, pte_present(*pte));
+	/* Invariant 3: unmapped as one 2 MiB unit, the PMD was not split. */
+	KUNIT_EXPECT_EQ(test, level, (unsigned int)PG_LEVEL_2M);
+	KUNIT_EXPECT_EQ(test, permcache_free_secret(page), 0);
+}
+
+static void freed_secret_page_is_zeroed(struct kunit *test)
+{
+	struct page *page = permcache_alloc_secret(NUMA_NO_NODE, GFP_KERNEL);
+	struct page *again;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+	KUNIT_EXPECT_TRUE(test, pc_arch_page_filled(page, 0));
+	pc_arch_fill_page(page, 0x5a);
+	KUNIT_EXPECT_TRUE(test, pc_arch_page_filled(page, 0x5a));
+	KUNIT_ASSERT_EQ(test, permcache_free_secret(page), 0);
+	KUNIT_EXPECT_TRUE(test, pc_arch_page_filled(page, 0));
+
+	/* First fit hands the same page out again, still zero. */
+	again = permcache_alloc_secret(page_to_nid(page), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(again));
+	KUNIT_EXPECT_PTR_EQ(test, again, page);
+	KUNIT_EXPECT_TRUE(test, pc_arch_page_filled(again, 0));
+	KUNIT_EXPECT_EQ(test, permcache_free_secret(again), 0);
+}
+
+static void many_secret_pages_fill_more_than_a_chunk(struct kunit *test)
+{
+	unsigned int i, nr = PC_CHUNK_PAGES + 3;
+	struct page **pages;
+	int nid = first_node(node_states[N_MEMORY]);
+
+	pages = kunit_kcalloc(test, nr, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	for (i = 0; i < nr; i++) {
+		pages[i] = permcache_alloc_secret(nid, GFP_KERNEL);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(pages[i]));
+		KUNIT_EXPECT_EQ(test, page_to_nid(pages[i]), nid);
+	}
+	for (i = 0; i < nr; i++)
+		KUNIT_EXPECT_EQ(test, permcache_free_secret(pages[i]), 0);
+}
+
+static struct kunit_case pc_secret_cases[] = {
+	KUNIT_CASE(secret_pages_land_on_requested_node),
+	KUNIT_CASE(secret_page_is_absent_from_direct_map),
+	KUNIT_CASE(freed_secret_page_is_zeroed),
+	KUNIT_CASE(many_secret_pages_fill_more_than_a_chunk),
+	{}
+};
+
+static struct kunit_suite pc_secret_suite = {
+	.name = "permcache_secret",
+	.test_cases = pc_secret_cases,
+};
+
+/* ---- permcache_text: RO/ROX aliases and text poking ---- */
+
+static void rox_alias_is_one_pmd_not_writable(struct kunit *test)
+{
+	void *text = permcache_alloc_text(PERMCACHE_ROX, 256, NUMA_NO_NODE);
+	unsigned long addr = (unsigned long)text;
+	unsigned int level;
+	pte_t *pte;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(text));
+	KUNIT_EXPECT_GE(test, addr, (unsigned long)MODULES_VADDR);
+	KUNIT_EXPECT_LT(test, addr, (unsigned long)MODULES_END);
+	pte = lookup_address(addr, &level);
+	KUNIT_ASSERT_NOT_NULL(test, pte);
+	KUNIT_EXPECT_EQ(test, level, (unsigned int)PG_LEVEL_2M);
+	KUNIT_EXPECT_TRUE(test, pte_present(*pte));
+	KUNIT_EXPECT_FALSE(test, pte_write(*pte));
+	KUNIT_EXPECT_TRUE(test, pte_exec(*pte));
+	KUNIT_EXPECT_EQ(test, page_to_nid(vmalloc_to_page(text)), numa_mem_id());
+	KUNIT_EXPECT_EQ(test, permcache_free_text(text, 256), 0);
+}
+
+static void ro_alias_is_not_executable(struct kunit *test)
+{
+	void *data = permcache_alloc_text(PERMCACHE_RO, 64, NUMA_NO_NODE);
+	unsigned int level;
+	pte_t *pte;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(data));
+	pte = lookup_address((unsigned long)data, &level);
+	KUNIT_ASSERT_NOT_NULL(test, pte);
+	KUNIT_EXPECT_EQ(test, level, (unsigned int)PG_LEVEL_2M);
+	KUNIT_EXPECT_FALSE(test, pte_write(*pte));
+	KUNIT_EXPECT_FALSE(test, pte_exec(*pte));
+	KUNIT_EXPECT_EQ(test, permcache_free_text(data, 64), 0);
+}
+
+typedef int (*pc_test_fn)(void);
+
+static void generated_code_runs(struct kunit *test)
+{
+	/* endbr64; mov $0x2a51, %eax; ret */
+	static const u8 code[] = {
+		0xf3, 0x0f, 0x1e, 0xfa, 0xb8, 0x51, 0x2a, 0x00, 0x00, 0xc3,
+	};
+	void *text = permcache_alloc_text(PERMCACHE_ROX, sizeof(code),
+					  NUMA_NO_NODE);
+	long reach;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(text));
+	/* JITted code calls kernel functions with rel32. */
+	reach = (long)text - (long)_text;
+	KUNIT_EXPECT_LT(test, reach < 0 ? -reach : reach, (long)S32_MAX);
+	KUNIT_ASSERT_EQ(test, permcache_copy_text(text, code, sizeof(code)), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(text, code, sizeof(code)), 0);
+	KUNIT_EXPECT_EQ(test, ((pc_test_fn)text)(), 0x2a51);
+	KUNIT_EXPECT_EQ(test, permcache_free_text(text, sizeof(code)), 0);
+}
+
+static void freed_text_reads_back_as_int3(struct kunit *test)
+{
+	u8 *text = permcache_alloc_text(PERMCACHE_ROX, 200, NUMA_NO_NODE);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(text));
+	/* Fresh text traps too. */
+	KUNIT_EXPECT_NULL(test, memchr_inv(text, 0xcc, 200));
+	KUNIT_ASSERT_EQ(test, permcache_set_text(text, 0x90, 200), 0);
+	KUNIT_EXPECT_NULL(test, memchr_inv(text, 0x90, 200));
+	KUNIT_ASSERT_EQ(test, permcache_free_text(text, 200), 0);
+	/* The chunk is idle and keeps its alias: read what is there now. */
+	KUNIT_EXPECT_NULL(test, memchr_inv(text, 0xcc, 256));
+}
+
+static void text_writes_outside_permcache_are_refused(struct kunit *test)
+{
+	static u8 not_text[16];
+	u8 *text = permcache_alloc_text(PERMCACHE_ROX, 64, NUMA_NO_NODE);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(text));
+	KUNIT_EXPECT_EQ(test, permcache_set_text(not_text, 0, 16), -EINVAL);
+	KUNIT_EXPECT_EQ(test, permcache_set_text(text, 0x90, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, permcache_set_text(text, 0x90, PC_CHUNK_SIZE),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, permcache_free_text(text, 64), 0);
+}
+
+static struct kunit_case pc_text_cases[] = {
+	KUNIT_CASE(rox_alias_is_one_pmd_not_writable),
+	KUNIT_CASE(ro_alias_is_not_executable),
+	KUNIT_CASE(generated_code_runs),
+	KUNIT_CASE(freed_text_reads_back_as_int3),
+	KUNIT_CASE(text_writes_outside_permcache_are_refused),
+	{}
+};
+
+static struct kunit_suite pc_text_suite = {
+	.name = "permcache_text",
+	.test_cases = pc_text_cases,
+};
+
+/* ---- permcache_flush: lazy flushing, counted ---- */
+
+static void same_class_reuse_issues_no_flush(struct kunit *test)
+{
+	int nid = numa_mem_id();
+	unsigned long flushes, reuse;
+	void *a, *b;
+
+	pc_test_drain(test, nid);
+	a = permcache_alloc_text(PERMCACHE_ROX, 4096, nid);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	KUNIT_ASSERT_EQ(test, permcache_free_text(a, 4096), 0);
+
+	flushes = pc_test_stat(PERMCACHE_STAT_FLUSHES);
+	reuse = pc_test_stat(PERMCACHE_STAT_REUSE_SAME_CLASS);
+	b = permcache_alloc_text(PERMCACHE_ROX, 4096, nid);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_FLUSHES), flushes);
+	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_REUSE_SAME_CLASS),
+			reuse + 1);
+	KUNIT_EXPECT_EQ(test, permcache_free_text(b, 4096), 0);
+	pc_test_drain(test, nid);
+}
+
+static void text_to_secret_change_issues_one_flush(struct kunit *test)
+{
+	int nid = numa_mem_id();
+	unsigned long flushes, changes;
+	struct page *page;
+	void *text;
+
+	pc_test_drain(test, nid);
+	text = permcache_alloc_text(PERMCACHE_ROX, 64, nid);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(text));
+	KUNIT_ASSERT_EQ(test, permcache_free_text(text, 64), 0);
+
+	flushes = pc_test_stat(PERMCACHE_STAT_FLUSHES);
+	changes = pc_test_stat(PERMCACHE_STAT_CLASS_CHANGES);
+	page = permcache_alloc_secret(nid, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+	/* The idle ROX chunk was converted, not a new one acquired. */
+	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_CLASS_CHANGES),
+			changes + 1);
+	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_FLUSHES), flushes + 1);
+	KUNIT_EXPECT_TRUE(test, pc_arch_page_filled(page, 0));
+	KUNIT_EXPECT_EQ(test, permcache_free_secret(page), 0);
+
+	/* Back to text: a SECRET chunk has no alias, so no flush. */
+	flushes = pc_test_stat(PERMCACHE_STAT_FLUSHES);
+	text = permcache_alloc_text(PERMCACHE_RO, 64, nid);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(text));
+	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_FLUSHES), flushes);
+	KUNIT_EXPECT_NULL(test, memchr_inv(text, 0xcc, 64));
+	KUNIT_EXPECT_EQ(test, permcache_free_text(text, 64), 0);
+	pc_test_drain(test, nid);
+}
+
+static void releasing_text_chunks_issues_one_flush(struct kunit *test)
+{
+	int nid = numa_mem_id();
+	unsigned long flushes, released;
+	void *text[3];
+	unsigned int i;
+
+	pc_test_drain(test, nid);
+	/* A whole chunk each: three chunks with three aliases. */
+	for (i = 0; i < ARRAY_SIZE(text); i++) {
+		text[i] = permcache_alloc_text(PERMCACHE_ROX, PC_CHUNK_SIZE, nid);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(text[i]));
+	}
+	for (i = 0; i < ARRAY_SIZE(text); i++)
+		KUNIT_EXPECT_EQ(test, permcache_free_text(text[i], PC_CHUNK_SIZE), 0);
+
+	flushes = pc_test_stat(PERMCACHE_STAT_FLUSHES);
+	released = pc_test_stat(PERMCACHE_STAT_CHUNKS_RELEASED);
+	KUNIT_EXPECT_EQ(test, pc_node_release_idle(pc_node(nid), 0, UINT_MAX), 3U);
+	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_FLUSHES), flushes + 1);
+	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_CHUNKS_RELEASED),
+			released + 3);
+}
+
+static void releasing_secret_chunks_issues_no_flush(struct kunit *test)
+{
+	int nid = numa_mem_id();
+	unsigned long flushes;
+	struct page *page;
+
+	pc_test_drain(test, nid);
+	page = permcache_alloc_secret(nid, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+	KUNIT_ASSERT_EQ(test, permcache_free_secret(page), 0);
+	flushes = pc_test_stat(PERMCACHE_STAT_FLUSHES);
+	KUNIT_EXPECT_EQ(test, pc_node_release_idle(pc_node(nid), 0, UINT_MAX), 1U);
+	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_FLUSHES), flushes);
+}
+
+static void prefill_of_all_nodes_issues_one_flush(struct kunit *test)
+{
+	unsigned long flushes, acquired;
+	unsigned int nr = 0;
+	int *nids, nid;
+
+	nids = kunit_kcalloc(test, 2 * nr_node_ids, sizeof(*nids), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, nids);
+	for_each_node_state(nid, N_MEMORY) {
+		pc_test_drain(test, nid);
+		nids[nr++] = nid;
+		nids[nr++] = nid;
+	}
+	flushes = pc_test_stat(PERMCACHE_STAT_FLUSHES);
+	acquired = pc_test_stat(PERMCACHE_STAT_CHUNKS_ACQUIRED);
+	KUNIT_EXPECT_EQ(test, pc_chunks_acquire(nids, nr), (int)nr);
+	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_FLUSHES), flushes + 1);
+	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_CHUNKS_ACQUIRED),
+			acquired + nr);
+	for_each_node_state(nid, N_MEMORY)
+		pc_test_drain(test, nid);
+}
+
+static struct kunit_case pc_flush_cases[] = {
+	KUNIT_CASE(same_class_reuse_issues_no_flush),
+	KUNIT_CASE(text_to_secret_change_issues_one_flush),
+	KUNIT_CASE(releasing_text_chunks_issues_one_flush),
+	KUNIT_CASE(releasing_secret_chunks_issues_no_flush),
+	KUNIT_CASE(prefill_of_all_nodes_issues_one_flush),
+	{}
+};
+
+static struct kunit_suite pc_flush_suite = {
+	.name = "permcache_flush",
+	.test_cases = pc_flush_cases,
+};
+
+/* ---- permcache_misuse: bad input is refused, nothing corrupted ---- */
+
+static void bad_alloc_arguments_are_refused(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, PTR_ERR(permcache_alloc_text(PERMCACHE_ROX, 0,
+							   NUMA_NO_NODE)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(permcache_alloc_text(PERMCACHE_ROX,
+							   PC_CHUNK_SIZE + 1,
+							   NUMA_NO_NODE)), -E2BIG);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(permcache_alloc_text(PERMCACHE_SECRET, 64,
+							   NUMA_NO_NODE)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(permcache_alloc_text(PERMCACHE_NR_CLASSES,
+							   64, NUMA_NO_NODE)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(permcache_alloc_text(PERMCACHE_ROX, 64,
+							   MAX_NUMNODES)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(permcache_alloc_secret(-7, GFP_KERNEL)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(permcache_alloc_secret(MAX_NUMNODES,
+							     GFP_KERNEL)), -EINVAL);
+}
+
+static void foreign_and_double_secret_frees_are_refused(struct kunit *test)
+{
+	struct page *foreign = alloc_page(GFP_KERNEL);
+	struct page *page = permcache_alloc_secret(NUMA_NO_NODE, GFP_KERNEL);
+	unsigned long bad = pc_test_stat(PERMCACHE_STAT_BAD_FREES);
+	unsigned long frees = pc_test_stat(PERMCACHE_STAT_FREE_SECRET);
+
+	KUNIT_ASSERT_NOT_NULL(test, foreign);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+	pc_test_expect_misuse(true);
+	KUNIT_EXPECT_EQ(test, permcache_free_secret(foreign), -EINVAL);
+	KUNIT_EXPECT_EQ(test, permcache_free_secret(NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, permcache_free_secret(page), 0);
+	KUNIT_EXPECT_EQ(test, permcache_free_secret(page), -EINVAL);
+	pc_test_expect_misuse(false);
+	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_BAD_FREES), bad + 3);
+	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_FREE_SECRET), frees + 1);
+	__free_page(foreign);
+}
+
+static void wrong_size_and_double_text_frees_are_refused(struct kunit *test)
+{
+	u8 *text = permcache_alloc_text(PERMCACHE_ROX, 256, NUMA_NO_NODE);
+	u8 *next = permcache_alloc_text(PERMCACHE_ROX, 64, NUMA_NO_NODE);
+	unsigned long bad = pc_test_stat(PERMCACHE_STAT_BAD_FREES);
+	void *heap = kmalloc(64, GFP_KERNEL);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(text));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(next));
+	KUNIT_ASSERT_NOT_NULL(test, heap);
+	KUNIT_ASSERT_EQ(test, permcache_set_text(next, 0x90, 64), 0);
+
+	pc_test_expect_misuse(true);
+	KUNIT_EXPECT_EQ(test, permcache_free_text(text, 128), -EINVAL);
+	KUNIT_EXPECT_EQ(test, permcache_free_text(text, 512), -EINVAL);
+	KUNIT_EXPECT_EQ(test, permcache_free_text(text + 64, 64), -EINVAL);
+	KUNIT_EXPECT_EQ(test, permcache_free_text(text + 1, 255), -EINVAL);
+	KUNIT_EXPECT_EQ(test, permcache_free_text(heap, 64), -EINVAL);
+	KUNIT_EXPECT_EQ(test, permcache_free_text(text, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, permcache_free_text(text, 256), 0);
+	KUNIT_EXPECT_EQ(test, permcache_free_text(text, 256), -EINVAL);
+	pc_test_expect_misuse(false);
+
+	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_BAD_FREES), bad + 7);
+	/* Nothing was corrupted: the neighbour still holds what it was given. */
+	KUNIT_EXPECT_NULL(test, memchr_inv(next, 0x90, 64));
+	KUNIT_EXPECT_EQ(test, permcache_free_text(next, 64), 0);
+	kfree(heap);
+}
+
+static struct kunit_case pc_misuse_cases[] = {
+	KUNIT_CASE(bad_alloc_arguments_are_refused),
+	KUNIT_CASE(foreign_and_double_secret_frees_are_refused),
+	KUNIT_CASE(wrong_size_and_double_text_frees_are_refused),
+	{}
+};
+
+static struct kunit_suite pc_misuse_suite = {
+	.name = "permcache_misuse",
+	.test_cases = pc_misuse_cases,
+};
+
+/* ---- permcache_node: node choice ---- */
+
+static void fallback_order_is_by_distance(struct kunit *test)
+{
+	int nid, i, prev, next;
+
+	for_each_node_state(nid, N_MEMORY) {
+		prev = NUMA_NO_NODE;
+		for (i = 0; (next = pc_node_fallback(nid, i)) != NUMA_NO_NODE; i++) {
+			KUNIT_EXPECT_NE(test, next, nid);
+			KUNIT_EXPECT_TRUE(test, node_state(next, N_MEMORY));
+			if (prev != NUMA_NO_NODE)
+				KUNIT_EXPECT_LE(test, node_distance(nid, prev),
+						node_distance(nid, next));
+			prev = next;
+		}
+		KUNIT_EXPECT_EQ(test, i, (int)num_node_state(N_MEMORY) - 1);
+	}
+}
+
+static void fallback_none_offers_no_node(struct kunit *test)
+{
+	enum pc_fallback saved = pc_config.fallback;
+	int nid = numa_mem_id();
+
+	pc_config.fallback = PC_FALLBACK_NONE;
+	KUNIT_EXPECT_EQ(test, pc_node_fallback(nid, 0), NUMA_NO_NODE);
+	pc_config.fallback = saved;
+	KUNIT_EXPECT_EQ(test, pc_node_home(NUMA_NO_NODE), numa_mem_id());
+	KUNIT_EXPECT_EQ(test, pc_node_home(-2), -EINVAL);
+}
+
+static void stats_add_up_over_nodes(struct kunit *test)
+{
+	struct permcache_stats all, one, sum = {};
+	struct page *page = permcache_alloc_secret(NUMA_NO_NODE, GFP_KERNEL);
+	unsigned int i;
+	int nid;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+	for_each_node_state(nid, N_MEMORY) {
+		KUNIT_ASSERT_EQ(test, permcache_get_stats(nid, &one), 0);
+		for (i = 0; i < PERMCACHE_NR_STAT_ITEMS; i++)
+			sum.item[i] += one.item[i];
+		for (i = 0; i < PERMCACHE_NR_CLASSES; i++) {
+			sum.units_used[i] += one.units_used[i];
+			KUNIT_EXPECT_LE(test, one.units_used[i], one.units_total[i]);
+		}
+	}
+	permcache_get_stats(NUMA_NO_NODE, &all);
+	for (i = 0; i < PERMCACHE_NR_STAT_ITEMS; i++)
+		KUNIT_EXPECT_EQ(test, all.item[i], sum.item[i]);
+	KUNIT_EXPECT_EQ(test, all.units_used[PERMCACHE_SECRET],
+			sum.units_used[PERMCACHE_SECRET]);
+	KUNIT_EXPECT_GE(test, all.units_used[PERMCACHE_SECRET], 1UL);
+	KUNIT_EXPECT_EQ(test, permcache_get_stats(MAX_NUMNODES, &one), -EINVAL);
+	KUNIT_EXPECT_EQ(test, permcache_free_secret(page), 0);
+}
+
+static struct kunit_case pc_node_cases[] = {
+	KUNIT_CASE(fallback_order_is_by_distance),
+	KUNIT_CASE(fallback_none_offers_no_node),
+	KUNIT_CASE(stats_add_up_over_nodes),
+	{}
+};
+
+static struct kunit_suite pc_node_suite = {
+	.name = "permcache_node",
+	.test_cases = pc_node_cases,
+};
+
+/* ---- permcache_direct_map: last, over everything the suites did ---- */
+
+static void no_level2_splits_during_the_suites(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, pc_test_level2_splits(), pc_test_splits_at_start);
+}
+
+static struct kunit_case pc_direct_map_cases[] = {
+	KUNIT_CASE(no_level2_splits_during_the_suites),
+	{}
+};
+
+static struct kunit_suite pc_direct_map_suite = {
+	.name = "permcache_direct_map",
+	.test_cases = pc_direct_map_cases,
+};
+
+kunit_test_suites(&pc_unit_suite, &pc_secret_suite, &pc_text_suite,
+		  &pc_flush_suite, &pc_misuse_suite, &pc_node_suite,
+		  &pc_direct_map_suite);
