@@ -14,6 +14,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export NODES CPUS MEM APPEND TIMEOUT GUEST_FILES SCRIPT DEBUG
+# One clock for the "(Ns)" of every progress line of this make run.
+export RIG_T0 := $(shell date +%s)
 
 PUBLIC := demo check guest-run clean
 INTERNAL := deps kernel kernel-debug initramfs harness distclean help
