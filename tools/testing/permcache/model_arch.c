@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Models of the permcache arch boundary (mm/pc_internal.h, bottom): a
+ * simulated machine of 2..4 nodes and CPUs, a buddy allocator of 2 MiB
+ * regions per node, the direct map, RO/ROX aliases in a module range, the
+ * CPU-local temporary mapping that fills pages and the text-poke path.
+ *
+ * Addresses handed to the core (page_address(), aliases) are kernel-half
+ * addresses that fault if the core dereferences them: the only way to the
+ * simulated bytes is through these functions, as in the kernel.
+ * Each model function checks that it is called in a legal state and reports
+ * a violation naming the DESIGN.md invariant otherwise.
+ */
+#include <sys/mman.h>
+
+#include "model.h"
+#include "../../../mm/pc_internal.h"
+
+struct sim sim;
+
+struct page *shim_mem_map;
+unsigned long shim_pfn_base = SIM_PFN_BASE, shim_nr_pages;
+unsigned int nr_node_ids = 2;
+unsigned int shim_nr_cpus = 2;
+int shim_cpu;
+int shim_distance[MAX_NUMNODES][MAX_NUMNODES];
+unsigned long node_states[NR_NODE_STATES];
+
+static u8 *sim_memory;
+
+void sim_violation(int inv, const char *fmt, ...)
+{
+	char buf[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (!sim.violations++)
+		snprintf(sim.first_violation, sizeof(sim.first_violation),
+			 "invariant %d: %s", inv, buf);
+}
+
+void sim_reset(const struct sim_cfg *cfg)
+{
+	int n, r, i, nr = 0;
+
+	if (!sim_memory) {
+		sim_memory = mmap(NULL, SIM_MAX_REGIONS * SIM_REGION_SIZE,
+				  PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (sim_memory == MAP_FAILED) {
+			perror("mmap");
+			exit(2);
+		}
+		shim_mem_map = calloc(SIM_MAX_REGIONS * SIM_REGION_PAGES,
+				      sizeof(struct page));
+	}
+	sim_tlb_reset();
+	memset(&sim, 0, sizeof(sim));
+	sim.cfg = *cfg;
+	nr_node_ids = cfg->nr_nodes;
+	shim_nr_cpus = cfg->nr_cpus;
+	shim_cpu = 0;
+	node_states[N_MEMORY] = node_states[N_ONLINE] = (1UL << cfg->nr_nodes) - 1;
+	node_states[N_POSSIBLE] = node_states[N_NORMAL_MEMORY] = node_states[N_MEMORY];
+	for (i = 0; i < MAX_NUMNODES; i++)
+		for (n = 0; n < MAX_NUMNODES; n++)
+			shim_distance[i][n] = i == n ? LOCAL_DISTANCE : REMOTE_DISTANCE;
+	for (i = 0; i < cfg->nr_nodes; i++)
+		for (n = 0; n < cfg->nr_nodes; n++)
+			shim_distance[i][n] = cfg->distance[i][n];
+
+	for (n = 0; n < cfg->nr_nodes; n++) {
+		for (r = 0; r < cfg->regions[n] && nr < SIM_MAX_REGIONS; r++, nr++) {
+			struct sim_region *reg = &sim.reg[nr];
+
+			reg->nid = n;
+			reg->in_buddy = true;
+			reg->dm = SIM_DM_MAPPED;
+			reg->mem = sim_memory + nr * SIM_REGION_SIZE;
+		}
+	}
+	sim.nr_regions = nr;
+	shim_nr_pages = nr * SIM_REGION_PAGES;
+	memset(shim_mem_map, 0, shim_nr_pages * sizeof(struct page));
+	/* Every CPU has touched all of memory through the direct map. */
+	for (r = 0; r < nr; r++)
+		sim_tlb_insert_all((struct sim_tlb_entry){ SIM_VA_DIRECT,
+			PAGE_OFFSET + (r * SIM_REGION_SIZE), r, 0,
+			SIM_REGION_PAGES, SIM_R | SIM_W });
+}
+
+void sim_set_cpu(int cpu)
+{
+	shim_cpu = cpu;
+}
+
+int shim_pfn_to_nid(unsigned long pfn)
+{
+	int r = sim_pfn_region(pfn);
+
+	return r < 0 ? NUMA_NO_NODE : sim.reg[r].nid;
+}
+
+int sim_pfn_region(unsigned long pfn)
+{
+	if (pfn < SIM_PFN_BASE || pfn >= SIM_PFN_BASE + shim_nr_pages)
+		return -1;
+	return (pfn - SIM_PFN_BASE) / SIM_REGION_PAGES;
+}
+
+u8 *sim_page_mem(struct page *page)
+{
+	unsigned long pfn = page_to_pfn(page);
+	int r = sim_pfn_region(pfn);
+
+	if (r < 0)
+		return NULL;
+	return sim.reg[r].mem + ((pfn - SIM_PFN_BASE) % SIM_REGION_PAGES) * PAGE_SIZE;
+}
+
+int sim_alias_region(unsigned long va, unsigned long *off)
+{
+	int r;
+
+	for (r = 0; r < sim.nr_regions; r++) {
+		if (sim.reg[r].alias && va >= sim.reg[r].alias &&
+		    va - sim.reg[r].alias < SIM_REGION_SIZE) {
+			if (off)
+				*off = va - sim.reg[r].alias;
+			return r;
+		}
+	}
+	return -1;
+}
+
+u8 *sim_alias_mem(unsigned long va)
+{
+	unsigned long off;
+	int r = sim_alias_region(va, &off);
+
+	return r < 0 ? NULL : sim.reg[r].mem + off;
+}
+
+int sim_buddy_free_regions(int nid)
+{
+	int r, n = 0;
+
+	for (r = 0; r < sim.nr_regions; r++)
+		n += sim.reg[r].nid == nid && sim.reg[r].in_buddy;
+	return n;
+}
+
+/* The region a chunk's first page heads; a violation if it heads none. */
+static int sim_chunk_region(struct page *page, const char *fn)
+{
+	unsigned long pfn = page_to_pfn(page);
+	int r = sim_pfn_region(pfn);
+
+	if (r < 0) {
+		sim_violation(7, "%s: pfn %#lx is not simulated memory", fn, pfn);
+		return -1;
+	}
+	if (sim.reg[r].in_buddy)
+		sim_violation(7, "%s: region %d (pfn %#lx) is in the buddy allocator, not permcache's",
+			      fn, r, pfn);
+	return r;
+}
+
+int pc_arch_init(void)
+{
+	return 0;
+}
+
+/* A tiny buddy allocator: whole 2 MiB regions of one node, zeroed. */
+struct page *pc_arch_alloc_chunk(int nid)
+{
+	int r;
+
+	might_sleep();
+	for (r = 0; r < sim.nr_regions; r++) {
+		struct sim_region *reg = &sim.reg[r];
+
+		if (reg->nid != nid || !reg->in_buddy)
+			continue;
+		reg->in_buddy = false;
+		memset(reg->mem, 0, SIM_REGION_SIZE);
+		return pfn_to_page(SIM_PFN_BASE + r * SIM_REGION_PAGES);
+	}
+	return NULL;
+}
+
+void pc_arch_free_chunk(struct page *page)
+{
+	unsigned long pfn = page_to_pfn(page);
+	int r = sim_pfn_region(pfn), cpu;
+	unsigned int i;
+
+	if (r < 0 || pfn % SIM_REGION_PAGES) {
+		sim_violation(7, "pc_arch_free_chunk: pfn %#lx is not a chunk", pfn);
+		return;
+	}
+	if (sim.reg[r].in_buddy) {
+		sim_violation(7, "pc_arch_free_chunk: region %d freed twice", r);
+		return;
+	}
+	if (sim.reg[r].dm != SIM_DM_MAPPED)
+		sim_violation(3, "region %d returned to the buddy allocator not restored as one 2 MiB mapping (state %d)",
+			      r, sim.reg[r].dm);
+	if (sim.reg[r].alias)
+		sim_violation(1, "region %d returned to the buddy allocator with its alias %#lx still mapped",
+			      r, sim.reg[r].alias);
+	for (cpu = 0; cpu < sim.cfg.nr_cpus; cpu++)
+		for (i = 0; i < sim.tlb[cpu].nr; i++)
+			if (sim.tlb[cpu].e[i].region == r &&
+			    sim.tlb[cpu].e[i].kind != SIM_VA_DIRECT)
+				sim_violation(1, "region %d returned to the buddy allocator while CPU %d still caches alias %#lx (perm %#x)",
+					      r, cpu, sim.tlb[cpu].e[i].va, sim.tlb[cpu].e[i].perm);
+	sim.reg[r].in_buddy = true;
+}
+
+/* Acting on anything but one whole 2 MiB unit splits the PMD (invariant 3). */
+static int sim_direct_split(unsigned long pfn, const char *fn)
+{
+	int r = sim_pfn_region(pfn);
+
+	sim.direct_map_level2_splits++;
+	sim_violation(3, "%s: pfn %#lx is not the head of a 2 MiB unit: direct map split",
+		      fn, pfn);
+	if (r >= 0 && sim.reg[r].dm != SIM_DM_SPLIT) {
+		memset(sim.reg[r].dm4k, sim.reg[r].dm == SIM_DM_MAPPED ? SIM_R | SIM_W : 0,
+		       SIM_REGION_PAGES);
+		sim.reg[r].dm = SIM_DM_SPLIT;
+	}
+	return 0;
+}
+
+int pc_arch_unmap_direct(struct page *page)
+{
+	unsigned long pfn = page_to_pfn(page);
+	int r = sim_chunk_region(page, "pc_arch_unmap_direct");
+
+	might_sleep();
+	if (r < 0)
+		return -EINVAL;
+	if (pfn % SIM_REGION_PAGES)
+		return sim_direct_split(pfn, "pc_arch_unmap_direct");
+	if (sim.reg[r].dm != SIM_DM_MAPPED)
+		sim_violation(3, "pc_arch_unmap_direct: region %d is not mapped as 2 MiB (state %d)",
+			      r, sim.reg[r].dm);
+	sim.reg[r].dm = SIM_DM_UNMAPPED;
+	return 0;
+}
+
+int pc_arch_restore_direct(struct page *page)
+{
+	unsigned long pfn = page_to_pfn(page);
+	int r = sim_chunk_region(page, "pc_arch_restore_direct");
+
+	might_sleep();
+	if (r < 0)
+		return -EINVAL;
+	if (pfn % SIM_REGION_PAGES)
+		return sim_direct_split(pfn, "pc_arch_restore_direct");
+	if (sim.reg[r].dm != SIM_DM_UNMAPPED)
+		sim_violation(3, "pc_arch_restore_direct: region %d is not unmapped as 2 MiB (state %d)",
+			      r, sim.reg[r].dm);
+	sim.reg[r].dm = SIM_DM_MAPPED;
+	sim_tlb_insert_all((struct sim_tlb_entry){ SIM_VA_DIRECT,
+		PAGE_OFFSET + r * SIM_REGION_SIZE, r, 0, SIM_REGION_PAGES,
+		SIM_R | SIM_W });
+	return 0;
+}
+
+static bool sim_va_cached(unsigned long va)
+{
+	int cpu;
+	unsigned int i;
+
+	for (cpu = 0; cpu < sim.cfg.nr_cpus; cpu++)
+		for (i = 0; i < sim.tlb[cpu].nr; i++)
+			if (sim.tlb[cpu].e[i].va == va)
+				return true;
+	return false;
+}
+
+/* A fresh 2 MiB slot of the module range that no mapping or TLB uses. */
+static unsigned long sim_alias_slot(void)
+{
+	unsigned int tries;
+
+	for (tries = 0; tries < SIM_ALIAS_SLOTS; tries++) {
+		unsigned long va = SIM_ALIAS_BASE +
+			(sim.next_slot++ % SIM_ALIAS_SLOTS) * SIM_REGION_SIZE;
+
+		if (sim_alias_region(va, NULL) < 0 && !sim_va_cached(va))
+			return va;
+	}
+	return 0;
+}
+
+int pc_arch_map_alias(struct pc_chunk *c)
+{
+	int r = sim_chunk_region(c->page, "pc_arch_map_alias");
+	unsigned long va;
+	u8 perm;
+
+	might_sleep();
+	if (r < 0)
+		return -EINVAL;
+	if (sim.fail_map_alias) {
+		sim.fail_map_alias--;
+		return -ENOMEM;
+	}
+	if (c->cls == PERMCACHE_RO) {
+		perm = SIM_R;
+	} else if (c->cls == PERMCACHE_ROX) {
+		perm = SIM_R | SIM_X;
+	} else {
+		sim_violation(c->cls == PERMCACHE_SECRET ? 4 : 2,
+			      "pc_arch_map_alias: chunk of class %u gets an alias", c->cls);
+		return -EINVAL;
+	}
+	if (page_to_pfn(c->page) % SIM_REGION_PAGES) {
+		sim_violation(3, "pc_arch_map_alias: chunk page is not 2 MiB aligned");
+		return -EINVAL;
+	}
+	if (sim.reg[r].dm != SIM_DM_UNMAPPED)
+		sim_violation(2, "pc_arch_map_alias: region %d is still in the direct map (RW) while mapped %s",
+			      r, perm & SIM_X ? "ROX" : "RO");
+	if (sim.reg[r].alias)
+		sim_violation(2, "pc_arch_map_alias: region %d already has alias %#lx",
+			      r, sim.reg[r].alias);
+	va = sim_alias_slot();
+	if (!va)
+		return -ENOMEM;
+	sim.reg[r].alias = va;
+	sim.reg[r].alias_perm = perm;
+	c->alias = va;
+	c->arch = (void *)(long)(r + 1);
+	sim_tlb_insert_all((struct sim_tlb_entry){ SIM_VA_ALIAS, va, r, 0,
+		SIM_REGION_PAGES, perm });
+	return 0;
+}
+
+void pc_arch_unmap_alias(struct pc_chunk *c)
+{
+	int r = sim_chunk_region(c->page, "pc_arch_unmap_alias");
+
+	might_sleep();
+	if (r < 0)
+		return;
+	if (!c->alias || sim.reg[r].alias != c->alias) {
+		sim_violation(7, "pc_arch_unmap_alias: chunk alias %#lx is not region %d's (%#lx)",
+			      c->alias, r, sim.reg[r].alias);
+		return;
+	}
+	sim.reg[r].alias = 0;
+	sim.reg[r].alias_perm = 0;
+	c->alias = 0;
+	c->arch = NULL;
+}
+
+void pc_arch_flush_kernel_tlb(void)
+{
+	sim.flushes++;
+	sim_tlb_flush_all();
+}
+
+/* A CPU-local temporary mapping, then a local flush (x86: kmap_local). */
+void pc_arch_fill_page(struct page *page, int byte)
+{
+	unsigned long pfn = page_to_pfn(page);
+	int r = sim_chunk_region(page, "pc_arch_fill_page");
+
+	if (r < 0)
+		return;
+	sim.fills++;
+	sim_tlb_insert(shim_cpu, (struct sim_tlb_entry){ SIM_VA_TEMP,
+		SIM_TEMP_VA, r, (pfn - SIM_PFN_BASE) % SIM_REGION_PAGES, 1,
+		SIM_R | SIM_W });
+	memset(sim_page_mem(page), byte, PAGE_SIZE);
+	sim_tlb_flush_local_temp(shim_cpu);
+}
+
+bool pc_arch_page_filled(struct page *page, int byte)
+{
+	u8 *p = sim_page_mem(page);
+	unsigned long i;
+
+	if (!p)
+		return false;
+	for (i = 0; i < PAGE_SIZE; i++)
+		if (p[i] != (u8)byte)
+			return false;
+	return true;
+}
+
+/* Text poke: writes the bytes behind a live RO/ROX alias, maps nothing W. */
+static u8 *sim_poke_target(void *dst, size_t len)
+{
+	unsigned long va = (unsigned long)dst, off;
+	int r;
+
+	might_sleep();			/* x86 text_poke takes text_mutex */
+	r = sim_alias_region(va, &off);
+	if (r < 0 || !len || len > SIM_REGION_SIZE - off)
+		return NULL;
+	sim.pokes++;
+	return sim.reg[r].mem + off;
+}
+
+int pc_arch_poke_copy(void *dst, const void *src, size_t len)
+{
+	u8 *p = sim_poke_target(dst, len);
+
+	if (!p)
+		return -EINVAL;
+	memcpy(p, src, len);
+	return 0;
+}
+
+int pc_arch_poke_set(void *dst, int byte, size_t len)
+{
+	u8 *p = sim_poke_target(dst, len);
+
+	if (!p)
+		return -EINVAL;
+	memset(p, byte, len);
+	return 0;
+}

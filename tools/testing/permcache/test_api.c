@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * API tests: the public interface of include/linux/permcache.h on a small
+ * simulated machine, asserting what a caller sees (return values, node ids,
+ * counter deltas, flushes) with the invariant checker after each step.
+ */
+#include "harness.h"
+
+#define FLUSHES()	(sim.flushes)
+
+static void boot(int nodes, int cpus, int regions, unsigned int prefill)
+{
+	struct sim_cfg cfg;
+
+	h_default_cfg(&cfg, nodes, cpus, regions);
+	H_EQ(h_boot(&cfg, prefill), 0);
+	h_check(true);
+}
+
+static void done(void)
+{
+	h_check(true);
+	h_teardown();
+}
+
+static void bad_input_is_refused(void)
+{
+	struct permcache_stats st;
+
+	boot(2, 2, 2, 1);
+	H_EQ(PTR_ERR(permcache_alloc_text(PERMCACHE_ROX, 0, 0)), -EINVAL);
+	H_EQ(PTR_ERR(permcache_alloc_text(PERMCACHE_ROX, PC_CHUNK_SIZE + 1, 0)), -E2BIG);
+	H_EQ(PTR_ERR(permcache_alloc_text(PERMCACHE_RO, (size_t)-1, 0)), -E2BIG);
+	H_EQ(PTR_ERR(permcache_alloc_text(PERMCACHE_SECRET, 64, 0)), -EINVAL);
+	H_EQ(PTR_ERR(permcache_alloc_text(PERMCACHE_NR_CLASSES, 64, 0)), -EINVAL);
+	H_EQ(PTR_ERR(permcache_alloc_text((enum permcache_class)-1, 64, 0)), -EINVAL);
+	H_EQ(PTR_ERR(permcache_alloc_text(PERMCACHE_ROX, 64, 2)), -EINVAL);
+	H_EQ(PTR_ERR(permcache_alloc_text(PERMCACHE_ROX, 64, MAX_NUMNODES)), -EINVAL);
+	H_EQ(PTR_ERR(permcache_alloc_text(PERMCACHE_ROX, 64, -2)), -EINVAL);
+	H_EQ(PTR_ERR(permcache_alloc_secret(2, GFP_KERNEL)), -EINVAL);
+	H_EQ(PTR_ERR(permcache_alloc_secret(-5, GFP_KERNEL)), -EINVAL);
+	H_EQ(PTR_ERR(permcache_alloc_secret(1000, GFP_KERNEL)), -EINVAL);
+	H_EQ(permcache_get_stats(2, &st), -EINVAL);
+	H_EQ(permcache_get_stats(-7, &st), -EINVAL);
+	H_EQ(permcache_get_stats(1, &st), 0);
+	H_EQ(h_stat(PERMCACHE_STAT_ALLOC_FAILED), 0);
+	done();
+}
+
+/* Each misuse: -EINVAL, one bad_frees, one WARN, and nothing changed. */
+static void expect_misuse(int err, const char *what)
+{
+	static unsigned long bad;
+	unsigned int i;
+
+	if (!h_expected_warnings)
+		bad = 0;
+	h_expected_warnings++;
+	bad++;
+	if (err != -EINVAL)
+		H_FAIL("%s = %d, expected -EINVAL", what, err);
+	if (h_stat(PERMCACHE_STAT_BAD_FREES) != bad)
+		H_FAIL("%s: bad_frees = %lu, expected %lu", what,
+		       h_stat(PERMCACHE_STAT_BAD_FREES), bad);
+	for (i = 0; i < h_nr_led; i++)
+		h_led[i].touched = true;
+	if (!h_check(true))
+		H_FAIL("state changed by: %s", what);
+}
+
+static void bad_frees_change_nothing(void)
+{
+	struct page *foreign;
+	int a, b, s;
+	unsigned long fa;
+	size_t asz;
+
+	boot(2, 2, 2, 1);
+	shim_quiet = true;
+	a = h_alloc_text(PERMCACHE_ROX, 256, 0, 0);
+	b = h_alloc_text(PERMCACHE_ROX, 256, 0, 0);
+	s = h_alloc_secret(0, 0);
+	if (a < 0 || b < 0 || s < 0) {
+		H_FAIL("setup allocations failed");
+		goto out;
+	}
+	h_check(true);
+	fa = h_led[a].addr;
+	asz = h_led[a].size;
+	expect_misuse(permcache_free_text((void *)fa, asz + 64), "text free too long, into the next allocation");
+	expect_misuse(permcache_free_text((void *)fa, asz - 64), "text free too short");
+	expect_misuse(permcache_free_text((void *)(fa + 64), asz - 64), "text free of the middle");
+	expect_misuse(permcache_free_text((void *)(fa + 1), asz - 1), "text free of an unaligned address");
+	expect_misuse(permcache_free_text((void *)0xffffffffa1234000UL, 64), "free of a foreign text address");
+	expect_misuse(permcache_free_text(NULL, 64), "text free of NULL");
+	expect_misuse(permcache_free_text((void *)fa, 0), "text free of size 0");
+	expect_misuse(permcache_free_text((void *)fa, PC_CHUNK_SIZE + 64), "text free of size > 2 MiB");
+	foreign = pfn_to_page(SIM_PFN_BASE + (sim.nr_regions - 1) * SIM_REGION_PAGES + 3);
+	expect_misuse(permcache_free_secret(foreign), "free of a page permcache never owned");
+	expect_misuse(permcache_free_secret(NULL), "free of a NULL page");
+	expect_misuse(permcache_free_secret(pfn_to_page(page_to_pfn(h_led[s].page) + 1)),
+		      "free of a free SECRET page in a SECRET chunk");
+	expect_misuse(permcache_free_secret(pfn_to_page(sim_pfn_region(0) * 0 + SIM_PFN_BASE +
+				h_led[a].region * SIM_REGION_PAGES)),
+		      "free of a page of a ROX chunk as SECRET");
+	{
+		struct page *p = h_led[s].page;
+
+		h_free(s);
+		h_check(true);
+		expect_misuse(permcache_free_secret(p), "double free of a SECRET page");
+	}
+	h_free(h_led[0].addr == fa ? 0 : 1);
+	h_check(true);
+	expect_misuse(permcache_free_text((void *)fa, asz), "double free of text");
+out:
+	shim_quiet = false;
+	done();
+}
+
+static void same_class_reuse_issues_no_flush(void)
+{
+	unsigned long f, reuse;
+	int i;
+
+	boot(2, 2, 1, 1);
+	i = h_alloc_text(PERMCACHE_ROX, 1000, 0, 0);
+	h_check(true);
+	h_free(i);
+	h_check(true);
+	f = FLUSHES();
+	reuse = h_stat(PERMCACHE_STAT_REUSE_SAME_CLASS);
+	i = h_alloc_text(PERMCACHE_ROX, 5000, 0, 1);
+	H_EXPECT(i >= 0, "allocation failed");
+	H_EQ(FLUSHES() - f, 0);
+	H_EQ(h_stat(PERMCACHE_STAT_REUSE_SAME_CLASS) - reuse, 1);
+	h_check(true);
+	/* SECRET pages: same. */
+	i = h_alloc_secret(1, 1);
+	h_free(i);
+	h_check(true);
+	f = FLUSHES();
+	i = h_alloc_secret(1, 0);
+	H_EQ(FLUSHES() - f, 0);
+	done();
+}
+
+static void class_change_issues_exactly_one_flush(void)
+{
+	unsigned long f, changes;
+	int i;
+
+	boot(2, 2, 1, 0);			/* one region per node: no clean chunk left */
+	i = h_alloc_text(PERMCACHE_ROX, 4096, 0, 0);
+	h_free(i);
+	h_check(true);
+	f = FLUSHES();
+	changes = h_stat(PERMCACHE_STAT_CLASS_CHANGES);
+	i = h_alloc_secret(0, 0);		/* ROX -> SECRET: the alias must go */
+	H_EXPECT(i >= 0 && sim.reg[h_led[i].region].nid == 0, "not served by node 0");
+	H_EQ(FLUSHES() - f, 1);
+	H_EQ(h_stat(PERMCACHE_STAT_CLASS_CHANGES) - changes, 1);
+	h_check(true);
+	h_free(i);
+	f = FLUSHES();
+	i = h_alloc_text(PERMCACHE_RO, 64, 0, 1);	/* SECRET -> RO: nothing to flush */
+	H_EQ(FLUSHES() - f, 0);
+	h_free(i);
+	h_check(true);
+	f = FLUSHES();
+	i = h_alloc_text(PERMCACHE_ROX, 64, 0, 1);	/* RO -> ROX: the RO alias must go */
+	H_EQ(FLUSHES() - f, 1);
+	done();
+}
+
+static void class_change_after_eager_flush_costs_none(void)
+{
+	unsigned long f;
+	int i;
+
+	boot(2, 2, 1, 0);
+	pc_config.lazy_flush = false;
+	i = h_alloc_text(PERMCACHE_RO, 4096, 0, 0);
+	f = FLUSHES();
+	h_free(i);				/* eager: drop the alias, flush now */
+	H_EQ(FLUSHES() - f, 1);
+	h_check(true);
+	f = FLUSHES();
+	i = h_alloc_secret(0, 1);
+	H_EXPECT(i >= 0, "allocation failed");
+	H_EQ(FLUSHES() - f, 0);
+	done();
+}
+
+static void releasing_several_chunks_costs_one_flush(void)
+{
+	unsigned long f;
+	int i, j, idx[3];
+
+	boot(2, 2, 3, 0);
+	for (j = 0; j < 3; j++)
+		idx[j] = h_alloc_text(j ? PERMCACHE_RO : PERMCACHE_ROX, PC_CHUNK_SIZE, 0, 0);
+	h_check(true);
+	for (j = 0; j < 3; j++) {
+		for (i = 0; i < (int)h_nr_led; i++)
+			if (h_led[i].size == PC_CHUNK_SIZE)
+				break;
+		if (i < (int)h_nr_led)
+			h_free(i);
+	}
+	(void)idx;
+	h_check(true);
+	f = FLUSHES();
+	H_EQ(pc_node_release_idle(pc_node(0), 0, 10), 3);
+	H_EQ(FLUSHES() - f, 1);
+	H_EQ(h_stat(PERMCACHE_STAT_CHUNKS_RELEASED), 3);
+	H_EQ(sim_buddy_free_regions(0), 3);
+	done();
+}
+
+static void boot_prefill_of_all_nodes_costs_one_flush(void)
+{
+	struct permcache_stats st;
+
+	boot(4, 4, 3, 2);
+	H_EQ(FLUSHES(), 1);
+	permcache_get_stats(NUMA_NO_NODE, &st);
+	H_EQ(st.chunks[PERMCACHE_CLEAN], 8);
+	H_EQ(st.idle[PERMCACHE_CLEAN], 8);
+	H_EQ(st.item[PERMCACHE_STAT_CHUNKS_ACQUIRED], 8);
+	permcache_get_stats(3, &st);
+	H_EQ(st.chunks[PERMCACHE_CLEAN], 2);
+	H_EQ(sim_buddy_free_regions(3), 1);
+	done();
+}
+
+static void text_alloc_uses_room_behind_a_full_chunk(void)
+{
+	unsigned long acq;
+	int a, c;
+
+	boot(2, 2, 3, 0);
+	a = h_alloc_text(PERMCACHE_ROX, 4096, 0, 0);
+	h_alloc_text(PERMCACHE_ROX, PC_CHUNK_SIZE, 0, 0);	/* a full chunk */
+	acq = h_stat(PERMCACHE_STAT_CHUNKS_ACQUIRED);
+	c = h_alloc_text(PERMCACHE_ROX, 4096, 0, 0);
+	H_EXPECT(a >= 0 && c >= 0 && h_led[a].region == h_led[c].region,
+		 "a small allocation took a new chunk although the first ROX chunk has room");
+	H_EQ(h_stat(PERMCACHE_STAT_CHUNKS_ACQUIRED) - acq, 0);
+	done();
+}
+
+static void fallback_goes_to_nearest_node_and_counts(void)
+{
+	struct sim_cfg cfg;
+	int i;
+
+	h_default_cfg(&cfg, 3, 3, 1);
+	cfg.distance[0][1] = cfg.distance[1][0] = 31;
+	cfg.distance[0][2] = cfg.distance[2][0] = 12;
+	H_EQ(h_boot(&cfg, 0), 0);
+	i = h_alloc_text(PERMCACHE_ROX, PC_CHUNK_SIZE, 0, 0);	/* node 0 is full */
+	H_EXPECT(i >= 0 && sim.reg[h_led[i].region].nid == 0, "not on node 0");
+	i = h_alloc_secret(0, 0);
+	H_EXPECT(i >= 0 && page_to_nid(h_led[i].page) == 2, "fallback not to node 2");
+	H_EQ(h_stat(PERMCACHE_STAT_ALLOC_REMOTE), 1);
+	h_check(true);
+	pc_config.fallback = PC_FALLBACK_NONE;
+	H_EQ(PTR_ERR(permcache_alloc_text(PERMCACHE_RO, 64, 0)), -ENOMEM);
+	H_EQ(h_stat(PERMCACHE_STAT_ALLOC_FAILED), 1);
+	H_EQ(h_stat(PERMCACHE_STAT_ALLOC_REMOTE), 1);
+	done();
+}
+
+static void numa_no_node_allocates_on_the_cpus_node(void)
+{
+	int cpu, i;
+
+	boot(4, 4, 2, 1);
+	for (cpu = 0; cpu < 4; cpu++) {
+		i = h_alloc_secret(NUMA_NO_NODE, cpu);
+		H_EXPECT(i >= 0 && page_to_nid(h_led[i].page) == cpu, "cpu %d", cpu);
+		i = h_alloc_text(PERMCACHE_ROX, 100, NUMA_NO_NODE, cpu);
+		H_EXPECT(i >= 0 && sim.reg[h_led[i].region].nid == cpu, "cpu %d", cpu);
+		h_check(true);
+	}
+	H_EQ(h_stat(PERMCACHE_STAT_ALLOC_REMOTE), 0);
+	done();
+}
+
+static void secret_page_is_zeroed_before_reuse(void)
+{
+	struct page *p;
+	int i;
+
+	boot(2, 2, 1, 1);
+	i = h_alloc_secret(0, 0);
+	p = h_led[i].page;
+	h_free(i);			/* the ledger wrote a secret into it */
+	h_check(true);
+	i = h_alloc_secret(0, 1);	/* h_alloc_secret checks it reads zero */
+	H_EXPECT(i >= 0 && h_led[i].page == p, "first fit did not hand the page out again");
+	done();
+}
+
+static void text_writes_outside_text_are_refused(void)
+{
+	u8 buf[128] = { 0 };
+	int i;
+
+	boot(2, 2, 1, 1);
+	i = h_alloc_text(PERMCACHE_ROX, 128, 0, 0);
+	H_EQ(permcache_copy_text((void *)0xffffffffa1234000UL, buf, 16), -EINVAL);
+	H_EQ(permcache_copy_text((void *)(h_led[i].addr + PC_CHUNK_SIZE - 64), buf, 128), -EINVAL);
+	H_EQ(permcache_set_text((void *)h_led[i].addr, 0x90, 0), -EINVAL);
+	H_EQ(permcache_set_text((void *)(PAGE_OFFSET + 4096), 0x90, 16), -EINVAL);
+	H_EQ(permcache_set_text((void *)h_led[i].addr, 0x90, 16), 0);
+	memset(h_led[i].want, 0x90, 16);
+	h_led[i].touched = true;
+	done();
+}
+
+static void alias_map_failure_leaves_a_clean_idle_chunk(void)
+{
+	int i;
+
+	boot(2, 2, 1, 1);
+	pc_config.fallback = PC_FALLBACK_NONE;
+	sim.fail_map_alias = 1;
+	H_EQ(PTR_ERR(permcache_alloc_text(PERMCACHE_ROX, 64, 0)), -ENOMEM);
+	H_EQ(h_stat(PERMCACHE_STAT_ALLOC_FAILED), 1);
+	h_check(true);
+	i = h_alloc_text(PERMCACHE_ROX, 64, 0, 0);
+	H_EXPECT(i >= 0, "allocation after a failed alias map failed");
+	done();
+}
+
+const struct h_test h_api_tests[] = {
+	{ "bad_input_is_refused", bad_input_is_refused },
+	{ "bad_frees_change_nothing", bad_frees_change_nothing },
+	{ "same_class_reuse_issues_no_flush", same_class_reuse_issues_no_flush },
+	{ "class_change_issues_exactly_one_flush", class_change_issues_exactly_one_flush },
+	{ "class_change_after_eager_flush_costs_none", class_change_after_eager_flush_costs_none },
+	{ "releasing_several_chunks_costs_one_flush", releasing_several_chunks_costs_one_flush },
+	{ "boot_prefill_of_all_nodes_costs_one_flush", boot_prefill_of_all_nodes_costs_one_flush },
+	{ "text_alloc_uses_room_behind_a_full_chunk", text_alloc_uses_room_behind_a_full_chunk },
+	{ "fallback_goes_to_nearest_node_and_counts", fallback_goes_to_nearest_node_and_counts },
+	{ "numa_no_node_allocates_on_the_cpus_node", numa_no_node_allocates_on_the_cpus_node },
+	{ "secret_page_is_zeroed_before_reuse", secret_page_is_zeroed_before_reuse },
+	{ "text_writes_outside_text_are_refused", text_writes_outside_text_are_refused },
+	{ "alias_map_failure_leaves_a_clean_idle_chunk", alias_map_failure_leaves_a_clean_idle_chunk },
+};
+const unsigned int h_nr_api_tests = ARRAY_SIZE(h_api_tests);
