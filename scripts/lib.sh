@@ -34,11 +34,12 @@ die() {
 # stamp_matches FILE VALUE: true if FILE exists and holds VALUE.
 stamp_matches() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 
-# hash_files FILE...: one sha256 over the names and contents of FILEs.
+# hash_files FILE...: one sha256 over the base names and contents of FILEs
+# (not their folders: the same checkout moved elsewhere hashes the same).
 hash_files() {
 	local f
 	for f in "$@"; do
-		printf '%s\n' "$f"
+		printf '%s\n' "${f##*/}"
 		if [ -f "$f" ]; then cat "$f"; fi
 	done | sha256sum | cut -d' ' -f1
 }
