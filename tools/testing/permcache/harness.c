@@ -39,6 +39,7 @@ static long h_kmalloc_base;
 static unsigned int h_fail_printed;
 unsigned int h_fail_print_max = 20;
 unsigned int h_inv_seen;
+static char h_inv_msg[8][1024];
 
 void h_fail(const char *file, int line, const char *fmt, ...)
 {
@@ -52,8 +53,13 @@ void h_fail(const char *file, int line, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	inv = strstr(msg, "invariant ");
-	if (inv && inv[10] >= '1' && inv[10] <= '7')
-		h_inv_seen |= 1u << (inv[10] - '0');
+	if (inv && inv[10] >= '1' && inv[10] <= '7') {
+		int n = inv[10] - '0';
+
+		if (!(h_inv_seen & (1u << n)))
+			snprintf(h_inv_msg[n], sizeof(h_inv_msg[n]), "%s", msg);
+		h_inv_seen |= 1u << n;
+	}
 	if (h_fail_printed++ >= h_fail_print_max)
 		return;
 	printf("FAIL: %s", h_test_name);
@@ -138,36 +144,48 @@ int h_region_of(struct h_alloc *a)
 	return sim_alias_region(a->addr, NULL);
 }
 
-/* Naive first fit, independent of the bitmap helpers under test. */
+/* First fit by words; find_next_*_bit are checked by bitmap_helpers_*. */
 static bool h_units_have_run(const struct pc_units *u, unsigned int nr)
 {
-	unsigned int i, run = 0;
+	unsigned long i = find_next_zero_bit(u->map, u->nr, 0), end;
 
-	for (i = 0; i < u->nr; i++) {
-		run = test_bit(i, u->map) ? 0 : run + 1;
-		if (run >= nr)
+	while (i < u->nr) {
+		end = find_next_bit(u->map, u->nr, i);
+		if (end - i >= nr)
 			return true;
+		i = find_next_zero_bit(u->map, u->nr, end);
 	}
 	return false;
 }
 
-bool h_can_serve(int nid, int cls, unsigned int nr)
+/* Why node @nid could serve: 0 not, 1 buddy, 2 idle chunk, 3 active chunk. */
+static int h_serve_reason(int nid, int cls, unsigned int nr)
 {
 	struct pc_node *pn = pc_node(nid);
 	struct pc_chunk *c;
 
 	if (!pn)
-		return false;
-	if (sim_buddy_free_regions(nid) || pn->nr_idle)
-		return true;
+		return 0;
+	if (sim_buddy_free_regions(nid))
+		return 1;
+	if (pn->nr_idle)
+		return 2;
 	list_for_each_entry(c, &pn->active[cls], list)
 		if (h_units_have_run(&c->units, nr))
-			return true;
-	return false;
+			return 3;
+	return 0;
 }
 
+bool h_can_serve(int nid, int cls, unsigned int nr)
+{
+	return h_serve_reason(nid, cls, nr);
+}
+
+static const char *const h_why[] = { "", "free memory in the buddy allocator",
+	"an idle chunk", "room in an active chunk of the class" };
+
 /* Invariant 5: where did it land, and was it allowed to? */
-static void h_check_locality(int home, int got, const bool *serv,
+static void h_check_locality(int home, int got, const int *serv,
 			     unsigned long remote_delta)
 {
 	int n, best = INT_MAX;
@@ -177,7 +195,8 @@ static void h_check_locality(int home, int got, const bool *serv,
 			best = min(best, node_distance(home, n));
 	if (got < 0) {
 		if (serv[home])
-			H_FAIL("invariant 5: allocation failed although home node %d could serve it", home);
+			H_FAIL("invariant 5: allocation failed although home node %d could serve it (%s)",
+			       home, h_why[serv[home]]);
 		else if (pc_config.fallback == PC_FALLBACK_DISTANCE && best != INT_MAX)
 			H_FAIL("invariant 5: allocation failed although fallback=distance and a node at distance %d could serve it",
 			       best);
@@ -185,8 +204,8 @@ static void h_check_locality(int home, int got, const bool *serv,
 	}
 	if (got != home) {
 		if (serv[home])
-			H_FAIL("invariant 5: allocation went to node %d although home node %d could serve it",
-			       got, home);
+			H_FAIL("invariant 5: allocation went to node %d although home node %d could serve it (%s)",
+			       got, home, h_why[serv[home]]);
 		if (pc_config.fallback != PC_FALLBACK_DISTANCE)
 			H_FAIL("invariant 5: allocation went to node %d from home %d with fallback=none",
 			       got, home);
@@ -226,9 +245,19 @@ static int h_home(int nid)
 
 static bool h_bytes_are(const u8 *p, size_t len, u8 byte, size_t *bad)
 {
-	size_t i;
+	static u8 pat[4096];
+	size_t i, n;
 
-	for (i = 0; i < len; i++) {
+	if (pat[0] != byte)
+		memset(pat, byte, sizeof(pat));
+	for (i = 0; i < len; i += n) {
+		n = min(len - i, sizeof(pat));
+		if (memcmp(p + i, pat, n))
+			break;
+	}
+	if (i >= len)
+		return true;
+	for (; i < len; i++) {
 		if (p[i] != byte) {
 			*bad = i;
 			return false;
@@ -239,7 +268,7 @@ static bool h_bytes_are(const u8 *p, size_t len, u8 byte, size_t *bad)
 
 int h_alloc_secret(int nid, int cpu)
 {
-	bool serv[SIM_MAX_NODES];
+	int serv[SIM_MAX_NODES];
 	unsigned long remote;
 	struct h_alloc *a;
 	struct page *page;
@@ -249,7 +278,7 @@ int h_alloc_secret(int nid, int cpu)
 	sim_set_cpu(cpu);
 	home = h_home(nid);
 	for (n = 0; n < sim.cfg.nr_nodes; n++)
-		serv[n] = h_can_serve(n, PERMCACHE_SECRET, 1);
+		serv[n] = h_serve_reason(n, PERMCACHE_SECRET, 1);
 	remote = h_stat(PERMCACHE_STAT_ALLOC_REMOTE);
 	page = permcache_alloc_secret(nid, GFP_KERNEL);
 	remote = h_stat(PERMCACHE_STAT_ALLOC_REMOTE) - remote;
@@ -291,7 +320,7 @@ int h_alloc_secret(int nid, int cpu)
 int h_alloc_text(int cls, size_t size, int nid, int cpu)
 {
 	unsigned int nr = DIV_ROUND_UP(size, 64);
-	bool serv[SIM_MAX_NODES];
+	int serv[SIM_MAX_NODES];
 	unsigned long remote, off;
 	struct h_alloc *a;
 	int n, home, r, err;
@@ -301,7 +330,7 @@ int h_alloc_text(int cls, size_t size, int nid, int cpu)
 	sim_set_cpu(cpu);
 	home = h_home(nid);
 	for (n = 0; n < sim.cfg.nr_nodes; n++)
-		serv[n] = h_can_serve(n, cls, nr);
+		serv[n] = h_serve_reason(n, cls, nr);
 	remote = h_stat(PERMCACHE_STAT_ALLOC_REMOTE);
 	p = permcache_alloc_text(cls, size, nid);
 	remote = h_stat(PERMCACHE_STAT_ALLOC_REMOTE) - remote;
@@ -333,8 +362,13 @@ int h_alloc_text(int cls, size_t size, int nid, int cpu)
 	a->region = r;
 	a->units = nr;
 	a->want = malloc(size);
-	for (i = 0; i < size; i++)
-		a->want[i] = h_rand_byte();
+	for (i = 0; i < size; i += 8) {
+		u64 v;
+
+		h_rand_byte();
+		v = h_rand_state;
+		memcpy(a->want + i, &v, min(size - i, (size_t)8));
+	}
 	err = permcache_copy_text(p, a->want, size);
 	if (err)
 		H_FAIL("permcache_copy_text(%p, %zu) = %d", p, size, err);
@@ -394,18 +428,19 @@ void h_free(int i)
 static void h_check_free_text(struct pc_chunk *c, int r)
 {
 	const struct pc_units *u = &c->units;
-	unsigned int i;
+	unsigned long i = find_next_zero_bit(u->map, u->nr, 0), end;
 	size_t bad;
 
-	for (i = 0; i < u->nr; i++) {
-		if (test_bit(i, u->map))
-			continue;
-		if (!h_bytes_are(sim.reg[r].mem + i * 64UL, 64, PC_FILL_TRAP, &bad)) {
-			H_FAIL("invariant 2: free unit %u of %s chunk (region %d) holds %#x at byte %zu, not 0xcc",
-			       i, c->cls == PERMCACHE_RO ? "RO" : "ROX", r,
-			       sim.reg[r].mem[i * 64UL + bad], bad);
+	while (i < u->nr) {
+		end = find_next_bit(u->map, u->nr, i);
+		if (!h_bytes_are(sim.reg[r].mem + i * 64, (end - i) * 64,
+				 PC_FILL_TRAP, &bad)) {
+			H_FAIL("invariant 2: free unit %lu of %s chunk (region %d) holds %#x, not 0xcc",
+			       i + bad / 64, c->cls == PERMCACHE_RO ? "RO" : "ROX", r,
+			       sim.reg[r].mem[i * 64 + bad]);
 			return;
 		}
+		i = find_next_zero_bit(u->map, u->nr, end);
 	}
 }
 
@@ -585,7 +620,7 @@ static void h_run_mutant(const char *name, int inv)
 		H_FAIL("mutant binary %s missing (make builds it)", path);
 		return;
 	}
-	snprintf(cmd, sizeof(cmd), "'%s' --sequences 300 --expect-violation %d", path, inv);
+	snprintf(cmd, sizeof(cmd), "'%s' --sequences 300 --steps 120 --expect-violation %d", path, inv);
 	fflush(stdout);
 	status = system(cmd);
 	if (status != 0)
@@ -632,12 +667,14 @@ static void h_run_case(const char *name, void (*fn)(void))
 	}
 }
 
-static struct h_rand_opts h_opts = { .sequences = 2000, .steps = 120 };
+static struct h_rand_opts h_opts = { .sequences = 1000, .steps = 60 };
 static bool h_seed_given;
 
 static void random_sequences(void)
 {
 	int caught;
+
+	shim_quiet = true;		/* one prefill line per sequence */
 
 	if (h_run_random(&h_opts, &caught))
 		H_FAIL("randomized sequences failed (see above)");
@@ -662,27 +699,31 @@ int main(int argc, char **argv)
 			h_opts.steps = strtoul(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "--expect-violation") && i + 1 < (unsigned int)argc) {
 			h_opts.expect_violation = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--no-misuse")) {
+			h_opts.no_misuse = true;
 		} else if (!strcmp(argv[i], "--random-only")) {
 			only_random = true;
 		} else if (!strcmp(argv[i], "-v")) {
 			h_opts.verbose = true;
 		} else {
-			fprintf(stderr, "usage: %s [--seed N] [--sequences K] [--steps S] [--random-only] [--expect-violation INV] [-v]\n",
+			fprintf(stderr, "usage: %s [--seed N] [--sequences K] [--steps S] [--random-only] [--no-misuse] [--expect-violation INV] [-v]\n",
 				argv[0]);
 			return 2;
 		}
 	}
-	if (h_seed_given && h_opts.sequences == 2000)
+	if (h_seed_given && h_opts.sequences == 1000)
 		only_random = true, h_opts.sequences = 1;
 
 	/* A mutant build: pass iff the expected invariant is reported. */
 	if (h_opts.expect_violation) {
 		h_test_name = "mutant";
 		shim_quiet = true;
-		h_fail_print_max = 2;
+		shim_warn_quiet = true;
+		h_fail_print_max = 0;
 		h_run_random(&h_opts, &caught);
 		if (caught == h_opts.expect_violation) {
-			printf("mutant caught (invariant %d)\n", caught);
+			printf("mutant caught (invariant %d): %s\n", caught,
+			       h_inv_msg[caught]);
 			return 0;
 		}
 		printf("mutant NOT caught: invariant %d never reported\n",

@@ -81,6 +81,7 @@ struct h_rand_opts {
 	unsigned int steps;
 	int expect_violation;		/* mutants: invariant to be caught */
 	bool verbose;
+	bool no_misuse;			/* skip the bad-free operation */
 };
 unsigned int h_run_random(const struct h_rand_opts *o, int *caught_inv);
 

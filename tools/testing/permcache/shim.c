@@ -9,6 +9,7 @@
 #include "shim.h"
 
 bool shim_quiet;
+bool shim_warn_quiet;
 unsigned long shim_warnings;
 unsigned long shim_lock_errors;
 int shim_locks_held;
@@ -21,7 +22,7 @@ void shim_warn(const char *file, int line, const char *cond, const char *fmt, ..
 	va_list ap;
 
 	shim_warnings++;
-	if (shim_quiet || printed++ >= 200)
+	if (shim_warn_quiet || printed++ >= 200)
 		return;
 	printf("WARNING: %s:%d: %s", file, line, cond);
 	if (fmt) {
@@ -160,8 +161,10 @@ unsigned int bitmap_weight(const unsigned long *src, unsigned int nbits)
 {
 	unsigned int i, w = 0;
 
-	for (i = 0; i < nbits; i++)
-		w += test_bit(i, src);
+	for (i = 0; i < nbits / BITS_PER_LONG; i++)
+		w += __builtin_popcountl(src[i]);
+	if (nbits % BITS_PER_LONG)
+		w += __builtin_popcountl(src[i] & (BIT_MASK(nbits) - 1));
 	return w;
 }
 

@@ -90,7 +90,8 @@
 #ifndef pr_fmt
 #define pr_fmt(fmt)		fmt
 #endif
-extern bool shim_quiet;
+extern bool shim_quiet;		/* printk */
+extern bool shim_warn_quiet;		/* WARN messages (still counted) */
 #define printk(fmt, ...)	do { if (!shim_quiet) printf(fmt, ##__VA_ARGS__); } while (0)
 #define pr_err(fmt, ...)	printk("pr_err: " pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_warn(fmt, ...)	printk("pr_warn: " pr_fmt(fmt), ##__VA_ARGS__)

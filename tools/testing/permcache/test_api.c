@@ -76,7 +76,7 @@ static void bad_frees_change_nothing(void)
 	size_t asz;
 
 	boot(2, 2, 2, 1);
-	shim_quiet = true;
+	shim_warn_quiet = true;
 	a = h_alloc_text(PERMCACHE_ROX, 256, 0, 0);
 	b = h_alloc_text(PERMCACHE_ROX, 256, 0, 0);
 	s = h_alloc_secret(0, 0);
@@ -114,7 +114,7 @@ static void bad_frees_change_nothing(void)
 	h_check(true);
 	expect_misuse(permcache_free_text((void *)fa, asz), "double free of text");
 out:
-	shim_quiet = false;
+	shim_warn_quiet = false;
 	done();
 }
 

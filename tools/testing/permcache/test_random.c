@@ -48,7 +48,7 @@ static size_t random_text_size(void)
 
 	if (k < 25)
 		return 1 + rnd_below(512);
-	if (k < 90)
+	if (k < 97)
 		return 1 + rnd_below(64 * 1024);
 	return PC_CHUNK_SIZE - rnd_below(128 * 1024);
 }
@@ -156,6 +156,8 @@ static void exhaust_node(void)
 	}
 }
 
+static const struct h_rand_opts *opts;
+
 static void step(void)
 {
 	unsigned long op = rnd_below(100);
@@ -188,7 +190,8 @@ static void step(void)
 	} else if (op < 94) {
 		exhaust_node();
 	} else if (op < 97) {
-		misuse_free();
+		if (!opts->no_misuse)
+			misuse_free();
 	} else {
 		/* Free a batch, so that chunks go idle and classes change. */
 		for (i = rnd_below(8); i > 0 && h_nr_led; i--)
@@ -205,6 +208,7 @@ unsigned int h_run_random(const struct h_rand_opts *o, int *caught_inv)
 	printf("random: seed %lu, %u sequences of %u steps\n", o->seed,
 	       o->sequences, o->steps);
 	*caught_inv = 0;
+	opts = o;
 	for (s = 0; s < o->sequences; s++) {
 		unsigned long before = h_failures;
 
@@ -224,7 +228,7 @@ unsigned int h_run_random(const struct h_rand_opts *o, int *caught_inv)
 		h_check(true);
 		for (h_seq_step = 1; h_seq_step <= (int)o->steps; h_seq_step++) {
 			step();
-			if (!h_check(h_seq_step % 32 == 0))
+			if (!h_check(h_seq_step % 64 == 0))
 				break;
 		}
 		if (h_failures == before) {

@@ -43,6 +43,9 @@ static void bitmap_helpers_match_naive_versions(void)
 		for (want = off; want < 300 && !ref[want]; want++)
 			;
 		H_EQ(find_next_bit(map, 300, off), min(want, 300UL));
+		for (i = 0, n = 0; i < 300; i++)
+			n += ref[i];
+		H_EQ(bitmap_weight(map, 300), n);
 		for (want = off; want < 300 && ref[want]; want++)
 			;
 		H_EQ(find_next_zero_bit(map, 300, off), min(want, 300UL));
@@ -191,9 +194,9 @@ static void units_reset_changes_unit_size(void)
 	H_EQ(pc_units_alloc(&u, 1), -ENOSPC);
 	/* Reset of a sub-allocator in use is a kernel bug: WARN. */
 	w = shim_warnings;
-	shim_quiet = true;
+	shim_warn_quiet = true;
 	pc_units_reset(&u, PC_TEXT_UNIT_SHIFT);
-	shim_quiet = false;
+	shim_warn_quiet = false;
 	H_EQ(shim_warnings - w, 1);
 	pc_units_destroy(&u);
 }
