@@ -10,7 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 PKGS=(
-	build-essential bc bison flex libelf-dev libssl-dev dwarves
+	build-essential make bc bison flex libelf-dev libssl-dev dwarves
 	cpio xz-utils gzip kmod rsync patch python3 perl
 	linux-source-6.12 sparse
 	qemu-system-x86 busybox-static stress-ng numactl hwloc-nox
