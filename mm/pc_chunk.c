@@ -376,7 +376,11 @@ long pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
 		list_add(&c->list, &pn->idle[cls]);
 		pn->nr_idle++;
 	} else {
-		list_add(&c->list, &pn->active[cls]);
+		/* Full chunks sit at the tail, where the search stops. */
+		if (c->units.used == c->units.nr)
+			list_add_tail(&c->list, &pn->active[cls]);
+		else
+			list_add(&c->list, &pn->active[cls]);
 		*chunkp = c;
 	}
 	spin_unlock(&pn->lock);
@@ -390,30 +394,30 @@ static bool pc_chunk_usable(struct pc_chunk *c, enum permcache_class cls)
 }
 
 /**
- * pc_chunk_check_units() - is [@start, @start + @nr) one live allocation?
+ * pc_chunk_check_units() - are units [@start, @start + @nr) live?
  * @c: chunk, from a lookup under rcu_read_lock().
  * @cls: class the caller believes the chunk serves.
  * @start: first unit.
  * @nr: number of units.
+ * @whole: the range must be exactly one allocation (a free), rather than
+ *	only lie inside allocated units (a write).
  *
  * Context: rcu_read_lock() held, as for the lookup.
- * Return: 0 if it is; then the chunk stays alive until the run is freed.
+ * Return: 0 if they are; then the chunk stays alive until they are freed.
  * -EINVAL otherwise.
  */
 int pc_chunk_check_units(struct pc_chunk *c, enum permcache_class cls,
-			 unsigned int start, unsigned int nr)
+			 unsigned int start, unsigned int nr, bool whole)
 {
 	struct pc_node *pn = pc_node(c->nid);
-	struct pc_units *u = &c->units;
-	int ret = -EINVAL;
+	bool ok;
 
 	spin_lock(&pn->lock);
-	if (pc_chunk_usable(c, cls) && start < u->nr && nr <= u->nr - start &&
-	    test_bit(start, u->starts) &&
-	    find_next_zero_bit(u->map, start + nr, start) >= start + nr)
-		ret = 0;
+	ok = pc_chunk_usable(c, cls) &&
+	     (whole ? pc_units_is_allocation(&c->units, start, nr) :
+		      pc_units_owned(&c->units, start, nr));
 	spin_unlock(&pn->lock);
-	return ret;
+	return ok ? 0 : -EINVAL;
 }
 
 /**

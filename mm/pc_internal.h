@@ -73,6 +73,10 @@ void pc_units_destroy(struct pc_units *u);
 void pc_units_reset(struct pc_units *u, unsigned int shift);
 long pc_units_alloc(struct pc_units *u, unsigned int nr);
 int pc_units_free(struct pc_units *u, unsigned int start, unsigned int nr);
+bool pc_units_is_allocation(const struct pc_units *u, unsigned int start,
+			    unsigned int nr);
+bool pc_units_owned(const struct pc_units *u, unsigned int start,
+		    unsigned int nr);
 
 /* Conversions between bytes and units, in one place. */
 static inline unsigned int pc_bytes_to_units(const struct pc_units *u,
@@ -215,13 +219,12 @@ int pc_chunks_acquire(const int *nids, unsigned int nr);
 long pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
 		   unsigned int nr, bool may_block, struct pc_chunk **chunkp);
 int pc_chunk_check_units(struct pc_chunk *c, enum permcache_class cls,
-			 unsigned int start, unsigned int nr);
+			 unsigned int start, unsigned int nr, bool whole);
 int pc_chunk_free_units(struct pc_chunk *c, enum permcache_class cls,
 			unsigned int start, unsigned int nr, bool zero);
 unsigned int pc_node_release_idle(struct pc_node *pn, unsigned int keep,
 				  unsigned int max);
 void pc_node_snapshot(struct pc_node *pn, struct permcache_stats *st);
-void pc_chunks_exit(void);
 
 /* ---- flush generations: pc_flush.c ---- */
 

@@ -101,17 +101,21 @@ long pc_units_alloc(struct pc_units *u, unsigned int nr)
 	return start;
 }
 
-/* Is [start, start + nr) exactly one live allocation? */
-static bool pc_units_is_allocation(const struct pc_units *u,
-				   unsigned int start, unsigned int nr)
+/**
+ * pc_units_is_allocation() - is [@start, @start + @nr) exactly one live run?
+ * @u: sub-allocator.
+ * @start: first unit.
+ * @nr: length in units.
+ *
+ * Context: Caller holds the lock that guards @u.
+ * Return: true if pc_units_free() of the same run would succeed.
+ */
+bool pc_units_is_allocation(const struct pc_units *u, unsigned int start,
+			    unsigned int nr)
 {
 	unsigned int end = start + nr;
 
-	if (!nr || start >= u->nr || nr > u->nr - start)
-		return false;
-	if (!test_bit(start, u->starts))
-		return false;
-	if (find_next_zero_bit(u->map, end, start) < end)
+	if (!pc_units_owned(u, start, nr) || !test_bit(start, u->starts))
 		return false;
 	if (find_next_bit(u->starts, end, start + 1) < end)
 		return false;
@@ -119,6 +123,22 @@ static bool pc_units_is_allocation(const struct pc_units *u,
 	if (end < u->nr && test_bit(end, u->map) && !test_bit(end, u->starts))
 		return false;
 	return true;
+}
+
+/**
+ * pc_units_owned() - is every unit of [@start, @start + @nr) in use?
+ * @u: sub-allocator.
+ * @start: first unit.
+ * @nr: length in units.
+ *
+ * Context: Caller holds the lock that guards @u.
+ * Return: true if the range is inside the chunk and no unit of it is free.
+ */
+bool pc_units_owned(const struct pc_units *u, unsigned int start,
+		    unsigned int nr)
+{
+	return nr && start < u->nr && nr <= u->nr - start &&
+	       find_next_zero_bit(u->map, start + nr, start) >= start + nr;
 }
 
 /**

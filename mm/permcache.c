@@ -173,7 +173,7 @@ struct page *permcache_alloc_secret(int nid, gfp_t gfp)
 	if (start < 0)
 		return ERR_PTR(start);
 
-	pc_stat_inc(pc_node(home), PERMCACHE_STAT_ALLOC_SECRET);
+	pc_stat_inc(pc_node(c->nid), PERMCACHE_STAT_ALLOC_SECRET);
 	VM_WARN_ON_ONCE(!pc_arch_page_filled(c->page + start, PC_FILL_ZERO));
 	return c->page + start;
 }
@@ -249,7 +249,7 @@ void *permcache_alloc_text(enum permcache_class cls, size_t size, int nid)
 	if (start < 0)
 		return ERR_PTR(start);
 
-	pc_stat_inc(pc_node(home), PERMCACHE_STAT_ALLOC_TEXT);
+	pc_stat_inc(pc_node(c->nid), PERMCACHE_STAT_ALLOC_TEXT);
 	return (void *)(c->alias + pc_unit_to_offset(&c->units, start));
 }
 
@@ -282,7 +282,7 @@ int permcache_free_text(void *addr, size_t size)
 		start = pc_offset_to_unit(&c->units, a - c->alias);
 		nr = pc_bytes_to_units(&c->units, size);
 		if (pc_is_text_class(cls))
-			err = pc_chunk_check_units(c, cls, start, nr);
+			err = pc_chunk_check_units(c, cls, start, nr, true);
 	}
 	rcu_read_unlock();
 	if (err)
@@ -314,18 +314,28 @@ misuse:
 }
 
 /*
- * Does [@dst, @dst + @len) lie inside one live allocation's chunk alias?
- * Writes anywhere else would let a caller poke kernel text it does not own.
+ * Does [@dst, @dst + @len) lie inside allocated text?  Writes anywhere else
+ * would let a caller poke text it does not own, or free text that must trap.
  */
 static bool pc_text_range_ok(const void *dst, size_t len)
 {
-	unsigned long a = (unsigned long)dst;
+	unsigned long a = (unsigned long)dst, off, end;
+	enum permcache_class cls;
 	struct pc_chunk *c;
-	bool ok;
+	bool ok = false;
 
 	rcu_read_lock();
 	c = pc_chunk_lookup_alias(a);
-	ok = c && len && len <= c->alias + PC_CHUNK_SIZE - a;
+	if (c && len && len <= PC_CHUNK_SIZE - (a - c->alias)) {
+		cls = READ_ONCE(c->cls);
+		off = a - c->alias;
+		end = off + len;
+		ok = pc_is_text_class(cls) &&
+		     !pc_chunk_check_units(c, cls, pc_offset_to_unit(&c->units, off),
+					   pc_bytes_to_units(&c->units, end) -
+					   pc_offset_to_unit(&c->units, off),
+					   false);
+	}
 	rcu_read_unlock();
 	return ok;
 }

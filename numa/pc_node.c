@@ -46,7 +46,8 @@ static void pc_node_init_one(struct pc_node *pn, int nid)
 /* Sort the other nodes with memory by distance from @pn, ties by id. */
 static int pc_node_init_order(struct pc_node *pn)
 {
-	int n, i, nr = 0;
+	unsigned int i, nr = 0;
+	int n;
 
 	pn->order = kcalloc(nr_node_ids, sizeof(*pn->order), GFP_KERNEL);
 	if (!pn->order)
@@ -138,7 +139,7 @@ int pc_node_fallback(int home, int i)
 	struct pc_node *pn = pc_node(home);
 
 	if (pc_config.fallback == PC_FALLBACK_NONE || !pn ||
-	    i < 0 || i >= nr_node_ids)
+	    i < 0 || i >= (int)nr_node_ids)
 		return NUMA_NO_NODE;
 	return pn->order[i];
 }
