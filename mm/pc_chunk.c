@@ -430,7 +430,8 @@ int pc_chunk_check_units(struct pc_chunk *c, enum permcache_class cls,
  *
  * With lazy flushing an idle chunk keeps its class and alias.  With eager
  * flushing (for comparison) an idle text chunk drops its alias and flushes
- * at once.
+ * at once.  Once this returns, an idle chunk may be released at any time:
+ * the caller must not touch @c after its RCU read section.
  *
  * Context: rcu_read_lock() held, as for the lookup; process context if the
  * chunk serves text (eager flushing sleeps).
@@ -441,7 +442,7 @@ int pc_chunk_free_units(struct pc_chunk *c, enum permcache_class cls,
 			unsigned int start, unsigned int nr, bool zero)
 {
 	struct pc_node *pn = pc_node(c->nid);
-	bool was_full, eager = false;
+	bool was_full, eager = false, trim = false;
 	unsigned int i;
 	int err;
 
@@ -460,6 +461,8 @@ int pc_chunk_free_units(struct pc_chunk *c, enum permcache_class cls,
 	for (i = 0; zero && i < nr; i++)
 		pc_arch_fill_page(c->page + start + i, PC_FILL_ZERO);
 
+	pc_stat_inc(pn, cls == PERMCACHE_SECRET ? PERMCACHE_STAT_FREE_SECRET :
+					      PERMCACHE_STAT_FREE_TEXT);
 	if (!c->units.used) {
 		eager = !pc_config.lazy_flush && c->alias;
 		if (eager) {
@@ -468,6 +471,7 @@ int pc_chunk_free_units(struct pc_chunk *c, enum permcache_class cls,
 		} else {
 			list_move(&c->list, &pn->idle[c->cls]);
 			pn->nr_idle++;
+			trim = pn->nr_idle > READ_ONCE(pc_config.max_idle);
 		}
 	} else if (was_full) {
 		list_move(&c->list, &pn->active[c->cls]);
@@ -485,8 +489,11 @@ unlock:
 		c->busy = false;
 		list_add(&c->list, &pn->idle[PC_CLEAN]);
 		pn->nr_idle++;
+		trim = pn->nr_idle > READ_ONCE(pc_config.max_idle);
 		spin_unlock(&pn->lock);
 	}
+	if (trim)
+		pc_trim_schedule();
 	return err;
 }
 
@@ -588,5 +595,31 @@ void pc_node_snapshot(struct pc_node *pn, struct permcache_stats *st)
 			st->units_total[i] += c->units.nr;
 		}
 	}
+	spin_unlock(&pn->lock);
+}
+
+/**
+ * pc_node_walk_chunks() - call @fn for every chunk on a node's lists
+ * @pn: node cache.
+ * @fn: called with the node lock held, so it must not sleep; @idle tells
+ *	whether the chunk is on an idle list.
+ * @data: passed to @fn.
+ *
+ * Chunks being converted or released (busy) are on no list and are skipped.
+ *
+ * Context: Any context but hard interrupt; takes the node lock.
+ */
+void pc_node_walk_chunks(struct pc_node *pn, pc_chunk_fn fn, void *data)
+{
+	struct pc_chunk *c;
+	unsigned int i;
+
+	spin_lock(&pn->lock);
+	for (i = 0; i < PERMCACHE_NR_CLASSES; i++)
+		list_for_each_entry(c, &pn->active[i], list)
+			fn(c, false, data);
+	for (i = 0; i < PC_NR_KINDS; i++)
+		list_for_each_entry(c, &pn->idle[i], list)
+			fn(c, true, data);
 	spin_unlock(&pn->lock);
 }

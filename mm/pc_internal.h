@@ -225,6 +225,17 @@ int pc_chunk_free_units(struct pc_chunk *c, enum permcache_class cls,
 unsigned int pc_node_release_idle(struct pc_node *pn, unsigned int keep,
 				  unsigned int max);
 void pc_node_snapshot(struct pc_node *pn, struct permcache_stats *st);
+typedef void (*pc_chunk_fn)(const struct pc_chunk *c, bool idle, void *data);
+void pc_node_walk_chunks(struct pc_node *pn, pc_chunk_fn fn, void *data);
+
+/* ---- shrinker and trimming: shrinker/pc_shrinker.c ---- */
+
+int pc_shrinker_init(void);
+void pc_trim_schedule(void);
+
+/* ---- debugfs: pc_debugfs.c ---- */
+
+void pc_debugfs_init(void);
 
 /* ---- flush generations: pc_flush.c ---- */
 

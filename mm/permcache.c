@@ -191,23 +191,22 @@ struct page *permcache_alloc_secret(int nid, gfp_t gfp)
  */
 int permcache_free_secret(struct page *page)
 {
+	int nid = NUMA_NO_NODE, err = -EINVAL;
 	struct pc_chunk *c;
-	int err = -EINVAL;
 
 	rcu_read_lock();
 	c = page ? pc_chunk_lookup_pfn(page_to_pfn(page)) : NULL;
-	if (c)
+	if (c) {
+		nid = c->nid;
 		err = pc_chunk_free_units(c, PERMCACHE_SECRET, page - c->page,
 					  1, true);
+	}
 	rcu_read_unlock();
 
-	if (err) {
-		pc_report_misuse(c ? pc_node(c->nid) : NULL,
+	if (err)
+		pc_report_misuse(pc_node(nid),
 				 "free of a page that is not a live SECRET page");
-		return err;
-	}
-	pc_stat_inc(pc_node(c->nid), PERMCACHE_STAT_FREE_SECRET);
-	return 0;
+	return err;
 }
 
 static bool pc_is_text_class(enum permcache_class cls)
@@ -269,13 +268,15 @@ int permcache_free_text(void *addr, size_t size)
 {
 	unsigned long a = (unsigned long)addr;
 	enum permcache_class cls = PERMCACHE_NR_CLASSES;
-	struct pc_chunk *c;
+	int nid = NUMA_NO_NODE, err = -EINVAL;
 	unsigned int start, nr;
-	int err = -EINVAL;
+	struct pc_chunk *c;
 
 	might_sleep();
 	rcu_read_lock();
 	c = pc_chunk_lookup_alias(a);
+	if (c)
+		nid = c->nid;
 	if (c && size && size <= PC_CHUNK_SIZE &&
 	    pc_offset_is_unit(&c->units, a - c->alias)) {
 		cls = READ_ONCE(c->cls);
@@ -301,14 +302,11 @@ int permcache_free_text(void *addr, size_t size)
 	rcu_read_lock();
 	err = pc_chunk_free_units(c, cls, start, nr, false);
 	rcu_read_unlock();
-	if (err)
-		goto misuse;
-
-	pc_stat_inc(pc_node(c->nid), PERMCACHE_STAT_FREE_TEXT);
-	return 0;
+	if (!err)
+		return 0;
 
 misuse:
-	pc_report_misuse(c ? pc_node(c->nid) : NULL,
+	pc_report_misuse(pc_node(nid),
 			 "free of text that is not one live allocation");
 	return err;
 }
@@ -439,6 +437,9 @@ static int __init permcache_init(void)
 		return err;
 	}
 	pc_prefill();
+	if (pc_shrinker_init())
+		pr_warn("permcache: no shrinker; idle chunks are only trimmed to max_idle\n");
+	pc_debugfs_init();
 	WRITE_ONCE(pc_ready, true);
 	return 0;
 }
