@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * permcache shrinker and idle trimming: give idle chunks back to the buddy
+ * allocator of their node.
+ *
+ * The shrinker is NUMA aware: reclaim on node N counts and scans only node
+ * N's idle chunks, and leaves permcache.reserve of them so that the next
+ * allocation on that node does not pay for a new chunk (and its flush).
+ * Releasing goes through pc_node_release_idle(): aliases of the whole batch
+ * are dropped before one flush, if one is still needed, and every chunk goes
+ * back into the direct map as a 2 MiB unit before it is freed.
+ *
+ * Trimming keeps idle chunks at or below permcache.max_idle without memory
+ * pressure: a free that leaves more idle chunks on a node schedules a work
+ * item, because the free path must not sleep and releasing does.
+ *
+ * The shrinker is not memcg aware, on purpose: chunks are not charged to any
+ * memcg (secret pages are charged by their consumer when handed out), so a
+ * memcg's own reclaim has nothing of permcache's to take; global reclaim and
+ * drop_caches do.
+ *
+ * Locking: no lock of its own.  pc_node.lock is taken inside
+ * pc_node_release_idle(); count reads nr_idle without it (an estimate is
+ * what a shrinker count is).  Scan sleeps and may run in direct reclaim
+ * from any GFP_KERNEL allocation, including permcache's own chunk
+ * allocations, which hold no permcache lock while they allocate.
+ */
+
+#include <linux/nodemask.h>
+#include <linux/shrinker.h>
+#include <linux/workqueue.h>
+
+#include "../mm/pc_internal.h"
+
+static struct shrinker *pc_shrinker;
+
+static unsigned long pc_shrink_count(struct shrinker *s,
+				     struct shrink_control *sc)
+{
+	struct pc_node *pn = pc_node(sc->nid);
+	unsigned int idle, reserve = READ_ONCE(pc_config.reserve);
+
+	if (!pn)
+		return SHRINK_EMPTY;
+	idle = READ_ONCE(pn->nr_idle);
+	return idle > reserve ? idle - reserve : SHRINK_EMPTY;
+}
+
+static unsigned long pc_shrink_scan(struct shrinker *s,
+				    struct shrink_control *sc)
+{
+	struct pc_node *pn = pc_node(sc->nid);
+	unsigned int freed;
+
+	if (!pn)
+		return SHRINK_STOP;
+	freed = pc_node_release_idle(pn, READ_ONCE(pc_config.reserve),
+				     min_t(unsigned long, sc->nr_to_scan,
+					   UINT_MAX));
+	pc_stat_inc(pn, PERMCACHE_STAT_SHRINK_SCANS);
+	pc_stat_add(pn, PERMCACHE_STAT_SHRINK_FREED, freed);
+	return freed ?: SHRINK_STOP;
+}
+
+static void pc_trim_fn(struct work_struct *work)
+{
+	unsigned int keep = READ_ONCE(pc_config.max_idle);
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY) {
+		struct pc_node *pn = pc_node(nid);
+
+		if (pn)
+			pc_node_release_idle(pn, keep, UINT_MAX);
+	}
+}
+
+static DECLARE_WORK(pc_trim_work, pc_trim_fn);
+
+/**
+ * pc_trim_schedule() - release idle chunks above max_idle, soon
+ *
+ * Context: Any context but hard interrupt.
+ */
+void pc_trim_schedule(void)
+{
+	schedule_work(&pc_trim_work);
+}
+
+/**
+ * pc_shrinker_init() - register the NUMA-aware shrinker
+ *
+ * Context: Process context, once, after the node caches exist.
+ * Return: 0, or -ENOMEM.
+ */
+int pc_shrinker_init(void)
+{
+	pc_shrinker = shrinker_alloc(SHRINKER_NUMA_AWARE, "permcache");
+	if (!pc_shrinker)
+		return -ENOMEM;
+	pc_shrinker->count_objects = pc_shrink_count;
+	pc_shrinker->scan_objects = pc_shrink_scan;
+	/* A chunk is 2 MiB: scan one at a time rather than in batches of 128. */
+	pc_shrinker->batch = 1;
+	shrinker_register(pc_shrinker);
+	return 0;
+}
