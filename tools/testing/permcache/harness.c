@@ -106,7 +106,13 @@ int h_boot(const struct sim_cfg *cfg, unsigned int prefill)
 	return shim_initcall_permcache_init();
 }
 
+/* debugfs is not modelled: its files only print what the core returns. */
+void pc_debugfs_init(void)
+{
+}
+
 /* Free what is left, give every chunk back, and check nothing is lost. */
+
 void h_teardown(void)
 {
 	int nid, r;

@@ -531,4 +531,46 @@ extern unsigned long node_states[NR_NODE_STATES];
 #define MODULE_LICENSE(l)
 #define MODULE_DESCRIPTION(d)
 
+/* ---- shrinker: shrinker_alloc() remembers the one permcache registers ---- */
+#define SHRINK_STOP			(~0UL)
+#define SHRINK_EMPTY			(~0UL - 1)
+#define SHRINKER_NUMA_AWARE		BIT(2)
+
+struct shrink_control {
+	gfp_t gfp_mask;
+	int nid;
+	unsigned long nr_to_scan;
+	unsigned long nr_scanned;
+};
+
+struct shrinker {
+	unsigned long (*count_objects)(struct shrinker *s,
+				       struct shrink_control *sc);
+	unsigned long (*scan_objects)(struct shrinker *s,
+				      struct shrink_control *sc);
+	long batch;
+	unsigned int flags;
+	bool registered;
+};
+
+extern struct shrinker *shim_shrinker;
+struct shrinker *shrinker_alloc(unsigned int flags, const char *fmt, ...);
+void shrinker_register(struct shrinker *s);
+
+/* ---- workqueue: single-threaded, so a scheduled work runs at once ---- */
+struct work_struct {
+	void (*func)(struct work_struct *work);
+};
+
+#define DECLARE_WORK(n, f)		struct work_struct n = { .func = (f) }
+
+extern unsigned long shim_works_run;
+
+static inline bool schedule_work(struct work_struct *work)
+{
+	shim_works_run++;
+	work->func(work);
+	return true;
+}
+
 #endif /* _PC_SHIM_H */

@@ -335,7 +335,81 @@ static void alias_map_failure_leaves_a_clean_idle_chunk(void)
 	done();
 }
 
+/* Leave @n idle ROX chunks, one whole-chunk allocation each, on node 0. */
+static void make_idle_text_chunks(int n)
+{
+	int j, idx[8];
+
+	for (j = 0; j < n; j++)
+		idx[j] = h_alloc_text(PERMCACHE_ROX, PC_CHUNK_SIZE, 0, 0);
+	h_check(true);
+	for (j = n - 1; j >= 0; j--)
+		h_free(idx[j]);
+	h_check(true);
+}
+
+static unsigned long shrink(int nid, unsigned long nr, bool scan)
+{
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL, .nid = nid,
+				     .nr_to_scan = nr };
+
+	H_EXPECT(shim_shrinker && shim_shrinker->registered &&
+		 (shim_shrinker->flags & SHRINKER_NUMA_AWARE),
+		 "no NUMA-aware shrinker registered");
+	if (!scan)
+		return shim_shrinker->count_objects(shim_shrinker, &sc);
+	return shim_shrinker->scan_objects(shim_shrinker, &sc);
+}
+
+static void shrinker_releases_idle_chunks_above_reserve(void)
+{
+	unsigned long f;
+
+	boot(2, 2, 4, 0);
+	pc_config.reserve = 1;
+	make_idle_text_chunks(3);
+	H_EQ(shrink(0, 0, false), 2);
+	H_EQ(shrink(1, 0, false), SHRINK_EMPTY);
+	f = FLUSHES();
+	H_EQ(shrink(0, 10, true), 2);
+	h_check(true);
+	/* Both aliases dropped before one flush. */
+	H_EQ(FLUSHES() - f, 1);
+	H_EQ(sim_buddy_free_regions(0), 3);
+	H_EQ(h_stat(PERMCACHE_STAT_SHRINK_FREED), 2);
+	H_EQ(h_stat(PERMCACHE_STAT_SHRINK_SCANS), 1);
+	H_EQ(shrink(0, 0, false), SHRINK_EMPTY);
+	H_EQ(shrink(0, 10, true), SHRINK_STOP);
+	H_EQ(h_stat(PERMCACHE_STAT_SHRINK_FREED), 2);
+	pc_config.reserve = 0;
+	H_EQ(shrink(0, 1, true), 1);
+	H_EQ(sim_buddy_free_regions(0), 4);
+	done();
+}
+
+static void frees_above_max_idle_trim_to_max_idle(void)
+{
+	struct permcache_stats st;
+	unsigned long works;
+
+	boot(2, 2, 4, 0);
+	pc_config.max_idle = 2;
+	works = shim_works_run;
+	make_idle_text_chunks(4);
+	/* The third and fourth idle chunk each scheduled a trim. */
+	H_EQ(shim_works_run - works, 2);
+	permcache_get_stats(0, &st);
+	H_EQ(st.idle[PERMCACHE_ROX], 2);
+	H_EQ(st.item[PERMCACHE_STAT_CHUNKS_RELEASED], 2);
+	H_EQ(sim_buddy_free_regions(0), 2);
+	done();
+}
+
 const struct h_test h_api_tests[] = {
+	{ "shrinker_releases_idle_chunks_above_reserve",
+	  shrinker_releases_idle_chunks_above_reserve },
+	{ "frees_above_max_idle_trim_to_max_idle",
+	  frees_above_max_idle_trim_to_max_idle },
 	{ "bad_input_is_refused", bad_input_is_refused },
 	{ "bad_frees_change_nothing", bad_frees_change_nothing },
 	{ "same_class_reuse_issues_no_flush", same_class_reuse_issues_no_flush },

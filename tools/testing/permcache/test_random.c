@@ -180,11 +180,23 @@ static void step(void)
 	} else if (op < 80) {
 		text_write();
 	} else if (op < 86) {
-		struct pc_node *pn = pc_node(rnd_below(sim.cfg.nr_nodes));
+		struct shrink_control sc = {
+			.gfp_mask = GFP_KERNEL,
+			.nid = rnd_below(sim.cfg.nr_nodes),
+			.nr_to_scan = 1 + rnd_below(4),
+		};
 
-		pc_node_release_idle(pn, rnd_below(3), 1 + rnd_below(4));
-	} else if (op < 89) {
+		/* The shrinker, or a direct release (debugfs shrink). */
+		pc_config.reserve = rnd_below(3);
+		if (rnd_below(2))
+			shim_shrinker->scan_objects(shim_shrinker, &sc);
+		else
+			pc_node_release_idle(pc_node(sc.nid), pc_config.reserve,
+					     sc.nr_to_scan);
+	} else if (op < 88) {
 		pc_config.lazy_flush = !pc_config.lazy_flush;
+	} else if (op < 89) {
+		pc_config.max_idle = 1 + rnd_below(16);
 	} else if (op < 92) {
 		pc_config.fallback = rnd_below(3) ? PC_FALLBACK_DISTANCE : PC_FALLBACK_NONE;
 	} else if (op < 94) {
