@@ -97,14 +97,31 @@ struct page *pc_arch_alloc_chunk(int nid)
 
 /**
  * pc_arch_free_chunk() - give a chunk's pages back to the buddy allocator
- * @page: first page; the chunk must be back in the direct map.
+ * @page: first page; the chunk must be back in the direct map and every
+ *	page must hold only permcache's reference.
  *
- * Context: Any context but hard interrupt.
+ * The chunk goes back as one order-9 block, straight to the buddy free
+ * lists (order-0 frees would sit on per-CPU lists, out of MemFree, and
+ * leave the buddy allocator to merge them).  If a page is still briefly
+ * referenced (a speculative page-cache lookup of a page secretmem once
+ * had), the pages are freed one by one and that one goes when its last
+ * reference does.
+ *
+ * Context: Process context; does not sleep.
  */
 void pc_arch_free_chunk(struct page *page)
 {
-	unsigned long i;
+	unsigned long i, frozen;
 
+	for (frozen = 1; frozen < PC_CHUNK_PAGES; frozen++)
+		if (!page_ref_freeze(page + frozen, 1))
+			break;
+	if (frozen == PC_CHUNK_PAGES) {
+		__free_pages(page, PC_CHUNK_ORDER);
+		return;
+	}
+	for (i = 1; i < frozen; i++)
+		page_ref_unfreeze(page + i, 1);
 	for (i = 0; i < PC_CHUNK_PAGES; i++)
 		__free_page(page + i);
 }
@@ -225,7 +242,7 @@ static void pc_tmp_map_put(void)
  * @page: page of a chunk.
  * @byte: value.
  *
- * Context: Any context but hard interrupt; does not sleep.
+ * Context: Process context; does not sleep.
  */
 void pc_arch_fill_page(struct page *page, int byte)
 {
@@ -238,7 +255,7 @@ void pc_arch_fill_page(struct page *page, int byte)
  * @page: page of a chunk.
  * @byte: value.
  *
- * Context: Any context but hard interrupt; does not sleep.
+ * Context: Process context; does not sleep.
  * Return: true if every byte of @page is @byte.
  */
 bool pc_arch_page_filled(struct page *page, int byte)

@@ -87,16 +87,21 @@ static int pc_param_set(const char *val, const struct kernel_param *kp)
 {
 	const struct pc_param *p = kp->arg;
 
-	if (!pc_param_parse(p, val ?: ""))
+	int len;
+
+	val = val ?: "";
+	if (!pc_param_parse(p, val))
 		return 0;
 
+	/* A sysfs write ends in a newline; the message should not. */
+	len = strcspn(val, "\n");
 	if (system_state != SYSTEM_BOOTING) {
-		pr_warn("permcache: invalid value '%s' for %s, keeping the current value\n",
-			val ?: "", kp->name);
+		pr_warn("permcache: invalid value '%.*s' for %s, keeping the current value\n",
+			len, val, kp->name);
 		return -EINVAL;
 	}
-	pr_warn("permcache: invalid value '%s' for %s, using the default %s\n",
-		val ?: "", kp->name, p->def);
+	pr_warn("permcache: invalid value '%.*s' for %s, using the default %s\n",
+		len, val, kp->name, p->def);
 	/* The default is valid by construction. */
 	WARN_ON_ONCE(pc_param_parse(p, p->def));
 	return 0;

@@ -322,6 +322,9 @@ static void freed_text_reads_back_as_int3(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, permcache_set_text(text, 0x90, 200), 0);
 	KUNIT_EXPECT_NULL(test, memchr_inv(text, 0x90, 200));
 	KUNIT_ASSERT_EQ(test, permcache_free_text(text, 200), 0);
+	/* Eager flushing drops the alias of the idle chunk: nothing to read. */
+	if (!pc_config.lazy_flush)
+		return;
 	/* The chunk is idle and keeps its alias: read what is there now. */
 	KUNIT_EXPECT_NULL(test, memchr_inv(text, 0xcc, 256));
 }
@@ -481,8 +484,31 @@ static struct kunit_case pc_flush_cases[] = {
 	{}
 };
 
+static int pc_flush_test_init(struct kunit *test)
+{
+	/* The counts below are those of lazy flushing; see permcache_params. */
+	if (!pc_config.lazy_flush)
+		kunit_skip(test, "permcache.lazy_flush=0");
+	return 0;
+}
+
+/* Leave every node as boot left it: permcache.prefill clean chunks. */
+static void pc_test_restore_prefill(struct kunit_suite *suite)
+{
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY) {
+		unsigned int i;
+
+		for (i = 0; i < pc_config.prefill; i++)
+			pc_chunks_acquire(&nid, 1);
+	}
+}
+
 static struct kunit_suite pc_flush_suite = {
 	.name = "permcache_flush",
+	.init = pc_flush_test_init,
+	.suite_exit = pc_test_restore_prefill,
 	.test_cases = pc_flush_cases,
 };
 
@@ -574,8 +600,10 @@ static struct kunit_suite pc_misuse_suite = {
 
 static void fallback_order_is_by_distance(struct kunit *test)
 {
+	enum pc_fallback saved = pc_config.fallback;
 	int nid, i, prev, next;
 
+	pc_config.fallback = PC_FALLBACK_DISTANCE;
 	for_each_node_state(nid, N_MEMORY) {
 		prev = NUMA_NO_NODE;
 		for (i = 0; (next = pc_node_fallback(nid, i)) != NUMA_NO_NODE; i++) {
@@ -588,6 +616,7 @@ static void fallback_order_is_by_distance(struct kunit *test)
 		}
 		KUNIT_EXPECT_EQ(test, i, (int)num_node_state(N_MEMORY) - 1);
 	}
+	pc_config.fallback = saved;
 }
 
 static void fallback_none_offers_no_node(struct kunit *test)
@@ -641,6 +670,101 @@ static struct kunit_suite pc_node_suite = {
 	.test_cases = pc_node_cases,
 };
 
+/* ---- permcache_params: the boot parameters in force have their effect ---- */
+
+struct pc_test_walk {
+	unsigned int idle, idle_with_alias, idle_clean;
+};
+
+static void pc_test_walk_chunk(const struct pc_chunk *c, bool idle, void *data)
+{
+	struct pc_test_walk *w = data;
+
+	if (!idle)
+		return;
+	w->idle++;
+	w->idle_with_alias += !!c->alias;
+	w->idle_clean += c->cls == PC_CLEAN;
+}
+
+static void lazy_flush_decides_if_idle_text_keeps_its_alias(struct kunit *test)
+{
+	struct pc_test_walk w = {};
+	int nid = numa_mem_id();
+	unsigned long flushes;
+	void *text;
+
+	pc_test_drain(test, nid);
+	text = permcache_alloc_text(PERMCACHE_ROX, 64, nid);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(text));
+	flushes = pc_test_stat(PERMCACHE_STAT_FLUSHES);
+	KUNIT_ASSERT_EQ(test, permcache_free_text(text, 64), 0);
+	pc_node_walk_chunks(pc_node(nid), pc_test_walk_chunk, &w);
+	kunit_info(test, "lazy_flush=%d\n", pc_config.lazy_flush);
+	KUNIT_EXPECT_EQ(test, w.idle, 1U);
+	if (pc_config.lazy_flush) {
+		KUNIT_EXPECT_EQ(test, w.idle_with_alias, 1U);
+		KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_FLUSHES), flushes);
+	} else {
+		KUNIT_EXPECT_EQ(test, w.idle_clean, 1U);
+		KUNIT_EXPECT_EQ(test, w.idle_with_alias, 0U);
+		KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_FLUSHES),
+				flushes + 1);
+	}
+	pc_test_drain(test, nid);
+}
+
+static void frees_trim_idle_chunks_to_max_idle(struct kunit *test)
+{
+	unsigned int i, nr = pc_config.max_idle + 2;
+	struct pc_test_walk w = {};
+	int nid = numa_mem_id();
+	void **text;
+
+	if (nr > 34)
+		kunit_skip(test, "permcache.max_idle=%u: too many chunks to fill",
+			   pc_config.max_idle);
+	text = kunit_kcalloc(test, nr, sizeof(*text), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, text);
+	pc_test_drain(test, nid);
+	for (i = 0; i < nr; i++) {
+		text[i] = permcache_alloc_text(PERMCACHE_RO, PC_CHUNK_SIZE, nid);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(text[i]));
+	}
+	for (i = 0; i < nr; i++)
+		KUNIT_EXPECT_EQ(test, permcache_free_text(text[i], PC_CHUNK_SIZE), 0);
+	pc_trim_wait();
+	pc_node_walk_chunks(pc_node(nid), pc_test_walk_chunk, &w);
+	kunit_info(test, "max_idle=%u\n", pc_config.max_idle);
+	KUNIT_EXPECT_EQ(test, w.idle, pc_config.max_idle);
+	pc_test_drain(test, nid);
+}
+
+static void fallback_decides_if_other_nodes_serve(struct kunit *test)
+{
+	int nid = numa_mem_id();
+
+	if (num_node_state(N_MEMORY) < 2)
+		kunit_skip(test, "one node");
+	if (pc_config.fallback == PC_FALLBACK_NONE)
+		KUNIT_EXPECT_EQ(test, pc_node_fallback(nid, 0), NUMA_NO_NODE);
+	else
+		KUNIT_EXPECT_NE(test, pc_node_fallback(nid, 0), NUMA_NO_NODE);
+}
+
+static struct kunit_case pc_params_cases[] = {
+	KUNIT_CASE(lazy_flush_decides_if_idle_text_keeps_its_alias),
+	KUNIT_CASE(frees_trim_idle_chunks_to_max_idle),
+	KUNIT_CASE(fallback_decides_if_other_nodes_serve),
+	{}
+};
+
+static struct kunit_suite pc_params_suite = {
+	.name = "permcache_params",
+	.suite_exit = pc_test_restore_prefill,
+	.test_cases = pc_params_cases,
+};
+
 /* ---- permcache_direct_map: last, over everything the suites did ---- */
 
 static void no_level2_splits_during_the_suites(struct kunit *test)
@@ -660,4 +784,4 @@ static struct kunit_suite pc_direct_map_suite = {
 
 kunit_test_suites(&pc_unit_suite, &pc_secret_suite, &pc_text_suite,
 		  &pc_flush_suite, &pc_misuse_suite, &pc_node_suite,
-		  &pc_direct_map_suite);
+		  &pc_params_suite, &pc_direct_map_suite);

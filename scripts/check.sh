@@ -4,8 +4,9 @@
 # check.sh - make check: every test of the project, one verdict.
 #
 #   deps -> unpack -> overlay + patches -> userspace harness -> style
-#   (checkpatch, W=1 + sparse) -> default kernel, boot in pcmode=check ->
-#   debug kernel (KASAN, lockdep, kmemleak), boot in pcmode=check
+#   (checkpatch, W=1 + sparse) -> default kernel, boot in pcmode=check,
+#   and again with non-default permcache.* parameters -> debug kernel
+#   (KASAN, lockdep, kmemleak), boot in pcmode=check
 #
 # Each source adds "source passed failed skipped" rows to build/results.tsv;
 # the summary table and the closing line "N passed, N failed" come from
@@ -17,6 +18,8 @@ set -euo pipefail
 "$ROOT/scripts/validate.sh" || exit 2
 
 export RESULTS=$BUILD/results.tsv
+PARAMS_APPEND="permcache.prefill=4 permcache.reserve=1 permcache.max_idle=3"
+PARAMS_APPEND="$PARAMS_APPEND permcache.lazy_flush=0 permcache.fallback=sideways permcache.enable=0"
 mkdir -p "$BUILD" "$LOGS"
 : > "$RESULTS"
 
@@ -29,6 +32,10 @@ if "$ROOT/scripts/build-kernel.sh" default; then
 	built_default=1
 	"$ROOT/scripts/style.sh" || true
 	"$ROOT/scripts/boot.sh" default check check-default || true
+	# The same checks with non-default parameters (one of them invalid),
+	# so that each parameter is seen to take effect.
+	APPEND="$PARAMS_APPEND ${APPEND:-}" \
+		"$ROOT/scripts/boot.sh" default check check-params || true
 else
 	printf 'build-default\t0\t1\t0\n' >> "$RESULTS"
 	# Still run checkpatch; the W=1 build would only repeat the error.

@@ -80,11 +80,21 @@ static DECLARE_WORK(pc_trim_work, pc_trim_fn);
 /**
  * pc_trim_schedule() - release idle chunks above max_idle, soon
  *
- * Context: Any context but hard interrupt.
+ * Context: Process context; does not sleep.
  */
 void pc_trim_schedule(void)
 {
 	schedule_work(&pc_trim_work);
+}
+
+/**
+ * pc_trim_wait() - wait until a scheduled trim has run
+ *
+ * Context: Process context; sleeps.
+ */
+void pc_trim_wait(void)
+{
+	flush_work(&pc_trim_work);
 }
 
 /**
