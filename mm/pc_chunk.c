@@ -25,9 +25,10 @@
  * struct is freed after a grace period and marked dead under the node lock
  * first, so a stale lookup (a bogus free) is refused, not followed.
  *
- * Locking: pc_node.lock (a spinlock, never taken from hard interrupts)
- * guards the node's lists and counters and the @units, @cls, @busy and @dead
- * of its chunks.  Nothing sleeps under it.  No other permcache lock nests
+ * Locking: pc_node.lock, a spinlock taken in process context only (the
+ * per-CPU temporary PTE that zeroes pages under it does not nest), guards
+ * the node's lists and counters and the @units, @cls, @busy and @dead of
+ * its chunks.  Nothing sleeps under it.  No other permcache lock nests
  * inside or outside it; the XArrays' own locks are taken without it.
  */
 
@@ -333,7 +334,7 @@ static struct pc_chunk *pc_node_take_idle(struct pc_node *pn)
  * (no flush), an idle chunk of another class or none (flush only if its
  * dropped alias is not yet covered), a new chunk from this node.
  *
- * Context: Process context if @may_block; otherwise any but hard interrupt.
+ * Context: Process context; sleeps only if @may_block.
  * Return: the first unit, or -ENOMEM if this node cannot supply a chunk.
  */
 long pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
@@ -569,7 +570,7 @@ unsigned int pc_node_release_idle(struct pc_node *pn, unsigned int keep,
  * @pn: node cache.
  * @st: snapshot to add to.
  *
- * Context: Any context but hard interrupt; takes the node lock.
+ * Context: Process context; takes the node lock, does not sleep.
  */
 void pc_node_snapshot(struct pc_node *pn, struct permcache_stats *st)
 {
@@ -607,7 +608,7 @@ void pc_node_snapshot(struct pc_node *pn, struct permcache_stats *st)
  *
  * Chunks being converted or released (busy) are on no list and are skipped.
  *
- * Context: Any context but hard interrupt; takes the node lock.
+ * Context: Process context; takes the node lock, does not sleep.
  */
 void pc_node_walk_chunks(struct pc_node *pn, pc_chunk_fn fn, void *data)
 {
@@ -622,4 +623,64 @@ void pc_node_walk_chunks(struct pc_node *pn, pc_chunk_fn fn, void *data)
 		list_for_each_entry(c, &pn->idle[i], list)
 			fn(c, true, data);
 	spin_unlock(&pn->lock);
+}
+
+/**
+ * pc_chunk_defer_free() - hold a SECRET page until its other references go
+ * @c: chunk of @page, from a lookup under rcu_read_lock().
+ * @page: a live SECRET page of @c, not on any LRU list.
+ *
+ * permcache takes a reference and puts the page on its node's pending list
+ * (through page->lru); pc_node_take_unreferenced() hands it back once that
+ * reference is the only one left.  Until then its unit stays in use, so the
+ * chunk cannot be released under the remaining holders.
+ *
+ * Context: rcu_read_lock() held, as for the lookup.
+ * Return: 0, or -EINVAL if @page is not a live SECRET page of @c or is
+ * pending already.
+ */
+int pc_chunk_defer_free(struct pc_chunk *c, struct page *page)
+{
+	struct pc_node *pn = pc_node(c->nid);
+	int ret = -EINVAL;
+
+	spin_lock(&pn->lock);
+	if (pc_chunk_usable(c, PERMCACHE_SECRET) &&
+	    page->private != PC_PENDING_MAGIC &&
+	    pc_units_is_allocation(&c->units, page - c->page, 1)) {
+		get_page(page);
+		page->private = PC_PENDING_MAGIC;
+		list_add_tail(&page->lru, &pn->pending);
+		pn->nr_pending++;
+		ret = 0;
+	}
+	spin_unlock(&pn->lock);
+	return ret;
+}
+
+/**
+ * pc_node_take_unreferenced() - collect pending pages nobody else holds
+ * @pn: node cache.
+ * @out: the pages are moved here, with their reference count frozen at
+ *	zero so that no speculative lookup can take a new one.
+ *
+ * Context: Process context; takes the node lock, does not sleep.
+ * Return: the number of pages moved.
+ */
+unsigned int pc_node_take_unreferenced(struct pc_node *pn,
+				       struct list_head *out)
+{
+	struct page *page, *tmp;
+	unsigned int n = 0;
+
+	spin_lock(&pn->lock);
+	list_for_each_entry_safe(page, tmp, &pn->pending, lru) {
+		if (!page_ref_freeze(page, 1))
+			continue;
+		list_move_tail(&page->lru, out);
+		pn->nr_pending--;
+		n++;
+	}
+	spin_unlock(&pn->lock);
+	return n;
 }

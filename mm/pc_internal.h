@@ -152,6 +152,9 @@ static inline unsigned long pc_chunk_pfn(const struct pc_chunk *c)
  * @idle: chunks with no unit in use, per class, [PC_CLEAN] for clean ones.
  * @nr_chunks: chunks this node owns, busy ones included.
  * @nr_idle: chunks on the @idle lists.
+ * @pending: SECRET pages given back while still referenced, linked through
+ *	page->lru, waiting for their last other reference to go.
+ * @nr_pending: pages on @pending.
  * @order: the other nodes with memory, nearest first, then NUMA_NO_NODE;
  *	written once at init.
  * @stat: event counters (enum permcache_stat_item), lock-free.
@@ -162,8 +165,10 @@ struct pc_node {
 	int *order;
 	struct list_head active[PERMCACHE_NR_CLASSES];
 	struct list_head idle[PC_NR_KINDS];
+	struct list_head pending;
 	unsigned int nr_chunks;
 	unsigned int nr_idle;
+	unsigned int nr_pending;
 	atomic_long_t stat[PERMCACHE_NR_STAT_ITEMS];
 };
 
@@ -224,6 +229,12 @@ int pc_chunk_free_units(struct pc_chunk *c, enum permcache_class cls,
 			unsigned int start, unsigned int nr, bool zero);
 unsigned int pc_node_release_idle(struct pc_node *pn, unsigned int keep,
 				  unsigned int max);
+int pc_chunk_defer_free(struct pc_chunk *c, struct page *page);
+unsigned int pc_node_take_unreferenced(struct pc_node *pn,
+				       struct list_head *out);
+
+/* page->private of a SECRET page on a node's pending list. */
+#define PC_PENDING_MAGIC	0x9c5ec2e7UL
 void pc_node_snapshot(struct pc_node *pn, struct permcache_stats *st);
 typedef void (*pc_chunk_fn)(const struct pc_chunk *c, bool idle, void *data);
 void pc_node_walk_chunks(struct pc_node *pn, pc_chunk_fn fn, void *data);
@@ -232,6 +243,11 @@ void pc_node_walk_chunks(struct pc_node *pn, pc_chunk_fn fn, void *data);
 
 int pc_shrinker_init(void);
 void pc_trim_schedule(void);
+void pc_trim_wait(void);
+
+/* ---- deferred return of referenced SECRET pages: pc_secret.c ---- */
+
+void pc_secret_sweep_node(struct pc_node *pn);
 
 /* ---- debugfs: pc_debugfs.c ---- */
 

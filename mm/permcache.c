@@ -22,8 +22,8 @@
  * and alias, so reusing it at the same permission costs no TLB shootdown;
  * the flush is deferred until it changes class or is released.
  *
- * Callers: memfd_secret (SECRET pages) and the BPF JIT (ROX packs).  See
- * Documentation/mm/permcache.rst.
+ * Callers: memfd_secret (SECRET pages, patches/0003) and the BPF JIT's
+ * bpf_prog_pack (ROX packs, patches/0004).  See Documentation/mm/permcache.rst.
  *
  * Locking: this file takes no lock of its own.  Frees look chunks up under
  * rcu_read_lock() and then take the chunk's node lock (pc_chunk.c).
@@ -122,14 +122,15 @@ void pc_report_misuse(struct pc_node *pn, const char *what)
  * nodes only when @home cannot supply a chunk.
  */
 static long pc_alloc(int home, enum permcache_class cls, unsigned int nr,
-		     bool may_block, struct pc_chunk **chunkp)
+		     gfp_t gfp, struct pc_chunk **chunkp)
 {
+	bool may_block = gfpflags_allow_blocking(gfp);
 	struct pc_node *pn = pc_node(home);
 	long start;
 	int i, nid;
 
 	start = pc_node_alloc(pn, cls, nr, may_block, chunkp);
-	for (i = 0; start == -ENOMEM; i++) {
+	for (i = 0; start == -ENOMEM && !(gfp & __GFP_THISNODE); i++) {
 		nid = pc_node_fallback(home, i);
 		if (nid == NUMA_NO_NODE)
 			break;
@@ -146,14 +147,14 @@ static long pc_alloc(int home, enum permcache_class cls, unsigned int nr,
  * permcache_alloc_secret() - allocate a page with no kernel mapping
  * @nid: node to allocate on, or NUMA_NO_NODE for this CPU's node.
  * @gfp: GFP_KERNEL-like flags; without __GFP_DIRECT_RECLAIM only chunks
- *	already cached as SECRET are used.
+ *	already cached as SECRET are used; with __GFP_THISNODE no other node
+ *	is tried.
  *
  * The page is zeroed, is not in the direct map or any other kernel mapping,
  * and has a reference count of one.  It comes from @nid, or from the nearest
  * node with memory if @nid has none left and permcache.fallback=distance.
  *
- * Context: Process context if @gfp allows blocking, otherwise any context
- * but hard interrupt.
+ * Context: Process context; sleeps only if @gfp allows blocking.
  * Return: the page, ERR_PTR(-EINVAL) for a bad @nid, or ERR_PTR(-ENOMEM).
  */
 struct page *permcache_alloc_secret(int nid, gfp_t gfp)
@@ -169,7 +170,10 @@ struct page *permcache_alloc_secret(int nid, gfp_t gfp)
 	if (home < 0)
 		return ERR_PTR(-EINVAL);
 
-	start = pc_alloc(home, PERMCACHE_SECRET, 1, may_block, &c);
+	/* Pages whose last user just went are the warmest to reuse. */
+	if (may_block)
+		pc_secret_sweep_node(pc_node(home));
+	start = pc_alloc(home, PERMCACHE_SECRET, 1, gfp, &c);
 	if (start < 0)
 		return ERR_PTR(start);
 
@@ -183,11 +187,13 @@ struct page *permcache_alloc_secret(int nid, gfp_t gfp)
  * @page: the page, with the reference count it was handed out with.
  *
  * The page is zeroed through a CPU-local mapping and stays out of the
- * direct map, in its chunk, until the chunk is released.
+ * direct map, in its chunk, until the chunk is released.  A page others may
+ * still reference goes back through permcache_put_secret() instead.
  *
- * Context: Any context but hard interrupt.
+ * Context: Process context; does not sleep.
  * Return: 0, or -EINVAL (with a warning, once) if @page is not a SECRET
- * page permcache handed out, or was freed already.
+ * page permcache handed out, is still referenced elsewhere, or was freed
+ * already.
  */
 int permcache_free_secret(struct page *page)
 {
@@ -196,7 +202,8 @@ int permcache_free_secret(struct page *page)
 
 	rcu_read_lock();
 	c = page ? pc_chunk_lookup_pfn(page_to_pfn(page)) : NULL;
-	if (c) {
+	/* Someone else still holding the page would see it zeroed and reused. */
+	if (c && page_ref_count(page) == 1) {
 		nid = c->nid;
 		err = pc_chunk_free_units(c, PERMCACHE_SECRET, page - c->page,
 					  1, true);
@@ -244,7 +251,7 @@ void *permcache_alloc_text(enum permcache_class cls, size_t size, int nid)
 		return ERR_PTR(-EINVAL);
 
 	start = pc_alloc(home, cls, DIV_ROUND_UP(size, 1UL << PC_TEXT_UNIT_SHIFT),
-			 true, &c);
+			 GFP_KERNEL, &c);
 	if (start < 0)
 		return ERR_PTR(start);
 
@@ -299,9 +306,11 @@ int permcache_free_text(void *addr, size_t size)
 	if (WARN_ON_ONCE(err))
 		return err;
 
-	rcu_read_lock();
+	/*
+	 * No RCU section needed: the run pins the chunk.  With eager flushing
+	 * this sleeps (alias unmap, flush).
+	 */
 	err = pc_chunk_free_units(c, cls, start, nr, false);
-	rcu_read_unlock();
 	if (!err)
 		return 0;
 
@@ -380,7 +389,7 @@ int permcache_set_text(void *dst, int c, size_t len)
  * @nid: node, or NUMA_NO_NODE for the sum over all nodes.
  * @st: filled in.
  *
- * Context: Any context but hard interrupt.
+ * Context: Process context; does not sleep.
  * Return: 0, or -EINVAL if @nid has no permcache node.
  */
 int permcache_get_stats(int nid, struct permcache_stats *st)

@@ -39,6 +39,7 @@ static void pc_node_init_one(struct pc_node *pn, int nid)
 		INIT_LIST_HEAD(&pn->active[i]);
 	for (i = 0; i < PC_NR_KINDS; i++)
 		INIT_LIST_HEAD(&pn->idle[i]);
+	INIT_LIST_HEAD(&pn->pending);
 	for (i = 0; i < PERMCACHE_NR_STAT_ITEMS; i++)
 		atomic_long_set(&pn->stat[i], 0);
 }

@@ -10,8 +10,9 @@
 #ifndef _LINUX_PERMCACHE_H
 #define _LINUX_PERMCACHE_H
 
-#include <linux/types.h>
+#include <linux/err.h>
 #include <linux/gfp_types.h>
+#include <linux/types.h>
 
 struct page;
 
@@ -80,6 +81,7 @@ bool permcache_enabled(void);
 
 struct page *permcache_alloc_secret(int nid, gfp_t gfp);
 int permcache_free_secret(struct page *page);
+int permcache_put_secret(struct page *page);
 
 void *permcache_alloc_text(enum permcache_class cls, size_t size, int nid);
 int permcache_free_text(void *addr, size_t size);
@@ -90,9 +92,36 @@ int permcache_get_stats(int nid, struct permcache_stats *st);
 
 #else /* !CONFIG_PERMCACHE */
 
+/* Consumers test permcache_enabled() and keep their stock paths. */
 static inline bool permcache_enabled(void)
 {
 	return false;
+}
+
+static inline struct page *permcache_alloc_secret(int nid, gfp_t gfp)
+{
+	return ERR_PTR(-ENODEV);
+}
+
+static inline int permcache_free_secret(struct page *page)
+{
+	return -ENOENT;
+}
+
+static inline int permcache_put_secret(struct page *page)
+{
+	return -ENOENT;
+}
+
+static inline void *permcache_alloc_text(enum permcache_class cls,
+					 size_t size, int nid)
+{
+	return ERR_PTR(-ENODEV);
+}
+
+static inline int permcache_free_text(void *addr, size_t size)
+{
+	return -ENOENT;
 }
 
 #endif /* CONFIG_PERMCACHE */

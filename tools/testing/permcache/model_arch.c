@@ -184,9 +184,15 @@ struct page *pc_arch_alloc_chunk(int nid)
 
 		if (reg->nid != nid || !reg->in_buddy)
 			continue;
+		struct page *page = pfn_to_page(SIM_PFN_BASE + r * SIM_REGION_PAGES);
+		unsigned int i;
+
 		reg->in_buddy = false;
 		memset(reg->mem, 0, SIM_REGION_SIZE);
-		return pfn_to_page(SIM_PFN_BASE + r * SIM_REGION_PAGES);
+		/* As after split_page(): every page holds one reference. */
+		for (i = 0; i < SIM_REGION_PAGES; i++)
+			atomic_set(&page[i]._refcount, 1);
+		return page;
 	}
 	return NULL;
 }
@@ -205,6 +211,10 @@ void pc_arch_free_chunk(struct page *page)
 		sim_violation(7, "pc_arch_free_chunk: region %d freed twice", r);
 		return;
 	}
+	for (i = 0; i < SIM_REGION_PAGES; i++)
+		if (page_ref_count(page + i) != 1)
+			sim_violation(7, "region %d returned to the buddy allocator with page %u referenced %d times",
+				      r, i, page_ref_count(page + i));
 	if (sim.reg[r].dm != SIM_DM_MAPPED)
 		sim_violation(3, "region %d returned to the buddy allocator not restored as one 2 MiB mapping (state %d)",
 			      r, sim.reg[r].dm);

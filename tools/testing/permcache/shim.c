@@ -320,6 +320,8 @@ void *xa_find_after(struct xarray *xa, unsigned long *index, unsigned long max, 
 /* ---- shrinker and workqueue ---- */
 struct shrinker *shim_shrinker;
 unsigned long shim_works_run;
+unsigned long shim_delayed_works;
+unsigned long shim_memcg_uncharges;
 
 struct shrinker *shrinker_alloc(unsigned int flags, const char *fmt, ...)
 {

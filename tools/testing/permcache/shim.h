@@ -461,6 +461,32 @@ static inline int page_to_nid(const struct page *page)
 #define virt_to_page(x)		pfn_to_page(virt_to_pfn(x))
 #define page_to_virt(p)		page_address(p)
 #define page_ref_count(p)	atomic_read(&(p)->_refcount)
+#define get_page(p)		atomic_inc(&(p)->_refcount)
+#define put_page(p)		atomic_dec(&(p)->_refcount)
+
+static inline bool page_ref_freeze(struct page *page, int count)
+{
+	if (atomic_read(&page->_refcount) != count)
+		return false;
+	atomic_set(&page->_refcount, 0);
+	return true;
+}
+
+static inline void page_ref_unfreeze(struct page *page, int count)
+{
+	atomic_set(&page->_refcount, count);
+}
+
+/* Folios are pages here: order-0 only, no memcg, never on an LRU list. */
+struct folio;
+#define page_folio(p)		((struct folio *)(p))
+#define PageLRU(p)		false
+#define PAGE_FLAGS_CHECK_AT_PREP	(~0UL)
+extern unsigned long shim_memcg_uncharges;
+static inline void mem_cgroup_uncharge(struct folio *folio)
+{
+	shim_memcg_uncharges++;
+}
 #define set_page_private(p, v)	((p)->private = (unsigned long)(v))
 #define page_private(p)		((p)->private)
 #define nth_page(p, n)		((p) + (n))
@@ -570,6 +596,28 @@ static inline bool schedule_work(struct work_struct *work)
 {
 	shim_works_run++;
 	work->func(work);
+	return true;
+}
+
+static inline bool flush_work(struct work_struct *work)
+{
+	return false;
+}
+
+/* A delayed work is only counted: tests run what it would run themselves. */
+struct delayed_work {
+	struct work_struct work;
+};
+
+#define DECLARE_DELAYED_WORK(n, f)	struct delayed_work n = { .work = { .func = (f) } }
+#define msecs_to_jiffies(m)		(m)
+
+extern unsigned long shim_delayed_works;
+
+static inline bool schedule_delayed_work(struct delayed_work *dwork,
+					 unsigned long delay)
+{
+	shim_delayed_works++;
 	return true;
 }
 

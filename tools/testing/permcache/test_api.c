@@ -405,7 +405,74 @@ static void frees_above_max_idle_trim_to_max_idle(void)
 	done();
 }
 
+/* Forget ledger entry @i without freeing it (permcache took it back). */
+static void led_forget(int i)
+{
+	free(h_led[i].want);
+	h_led[i] = h_led[--h_nr_led];
+}
+
+static void put_secret_page_waits_for_its_last_reference(void)
+{
+	unsigned long uncharges = shim_memcg_uncharges, works = shim_delayed_works;
+	struct page *page, *again;
+	struct permcache_stats st;
+	int i;
+
+	boot(2, 2, 2, 1);
+	i = h_alloc_secret(0, 0);
+	page = h_led[i].page;
+	get_page(page);				/* a lookup still holds it */
+	H_EQ(permcache_put_secret(page), 0);
+	H_EQ(shim_delayed_works - works, 1);
+	put_page(page);				/* the owner's reference */
+	pc_secret_sweep_node(pc_node(0));
+	permcache_get_stats(0, &st);
+	H_EQ(st.units_used[PERMCACHE_SECRET], 1);	/* still held */
+	h_check(true);
+
+	put_page(page);				/* the last other one */
+	pc_secret_sweep_node(pc_node(0));
+	led_forget(i);
+	permcache_get_stats(0, &st);
+	H_EQ(st.units_used[PERMCACHE_SECRET], 0);
+	H_EQ(shim_memcg_uncharges - uncharges, 1);
+	H_EQ(page_ref_count(page), 1);
+	H_EQ(st.item[PERMCACHE_STAT_FREE_SECRET], 1);
+	h_check(true);
+
+	/* The same page again, zeroed (h_alloc_secret checks the bytes). */
+	i = h_alloc_secret(0, 0);
+	again = h_led[i].page;
+	H_EXPECT(again == page, "first fit did not hand the page out again");
+
+	/* Misuse: a second put, a free while referenced; foreign: -ENOENT. */
+	shim_warn_quiet = true;
+	H_EQ(permcache_put_secret(again), 0);
+	h_expected_warnings++;
+	H_EQ(permcache_put_secret(again), -EINVAL);
+	H_EQ(h_stat(PERMCACHE_STAT_BAD_FREES), 1);
+	put_page(again);
+	pc_secret_sweep_node(pc_node(0));
+	led_forget(i);
+	i = h_alloc_secret(1, 1);
+	get_page(h_led[i].page);
+	h_expected_warnings++;
+	H_EQ(permcache_free_secret(h_led[i].page), -EINVAL);
+	put_page(h_led[i].page);
+	for (i = 0; i < sim.nr_regions && !sim.reg[i].in_buddy; i++)
+		;
+	H_EXPECT(i < sim.nr_regions, "no region left in the buddy allocator");
+	H_EQ(permcache_put_secret(pfn_to_page(SIM_PFN_BASE + i * SIM_REGION_PAGES + 3)),
+	     -ENOENT);
+	H_EQ(h_stat(PERMCACHE_STAT_BAD_FREES), 2);
+	shim_warn_quiet = false;
+	done();
+}
+
 const struct h_test h_api_tests[] = {
+	{ "put_secret_page_waits_for_its_last_reference",
+	  put_secret_page_waits_for_its_last_reference },
 	{ "shrinker_releases_idle_chunks_above_reserve",
 	  shrinker_releases_idle_chunks_above_reserve },
 	{ "frees_above_max_idle_trim_to_max_idle",

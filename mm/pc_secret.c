@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * permcache: SECRET pages that go back to the cache after their last user.
+ *
+ * memfd_secret pages live in the page cache of their file.  When the file
+ * drops one, other references may still exist for a moment (the truncation
+ * batch, a speculative lookup that is about to notice the page left), and
+ * the last put would hand the page to the buddy allocator while it is still
+ * out of the direct map.  So the consumer calls permcache_put_secret() from
+ * its ->free_folio(): permcache takes a reference of its own, parks the page
+ * on its node's pending list and, once that reference is the only one left
+ * (its count freezes from 1 to 0), does what the page allocator's free path
+ * would have done (uncharge the memcg, clear the page flags) and frees the
+ * unit, zeroing the page through a CPU-local mapping.
+ *
+ * Invariant 6 (accounting is kept): the consumer charges the page to the
+ * faulting task's memcg when it enters the page cache, exactly as
+ * filemap_add_folio() does, and the charge goes here, when the last
+ * reference does, exactly as it would in __folio_put().  A cached page
+ * never carries a charge into its next use.
+ *
+ * Pending pages are swept by a work item that re-arms itself while any page
+ * is still referenced, and by the next SECRET allocation on the node.
+ *
+ * Locking: the node lock guards the pending list (pc_chunk.c); the sweep
+ * takes it through pc_node_take_unreferenced() and does the rest without
+ * it, in process context.
+ */
+
+#include <linux/memcontrol.h>
+#include <linux/mm.h>
+#include <linux/nodemask.h>
+#include <linux/page-flags.h>
+#include <linux/rcupdate.h>
+#include <linux/workqueue.h>
+
+#include "pc_internal.h"
+
+static void pc_secret_sweep_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(pc_secret_sweep_work, pc_secret_sweep_fn);
+
+/**
+ * pc_secret_sweep_node() - take back the pending pages nobody holds any more
+ * @pn: node cache.
+ *
+ * Context: Process context.
+ */
+void pc_secret_sweep_node(struct pc_node *pn)
+{
+	struct page *page, *tmp;
+	LIST_HEAD(list);
+
+	if (!READ_ONCE(pn->nr_pending) || !pc_node_take_unreferenced(pn, &list))
+		return;
+
+	list_for_each_entry_safe(page, tmp, &list, lru) {
+		/* What __folio_put() and free_pages_prepare() would do. */
+		list_del_init(&page->lru);
+		mem_cgroup_uncharge(page_folio(page));
+		page->private = 0;
+		page->mapping = NULL;
+		page->flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
+		page_ref_unfreeze(page, 1);
+		WARN_ON_ONCE(permcache_free_secret(page));
+	}
+}
+
+static void pc_secret_sweep_fn(struct work_struct *work)
+{
+	bool again = false;
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY) {
+		struct pc_node *pn = pc_node(nid);
+
+		if (!pn)
+			continue;
+		pc_secret_sweep_node(pn);
+		again |= READ_ONCE(pn->nr_pending) != 0;
+	}
+	/* Someone still holds a page: look again shortly. */
+	if (again)
+		schedule_delayed_work(&pc_secret_sweep_work,
+				      msecs_to_jiffies(10));
+}
+
+/**
+ * permcache_put_secret() - give back a SECRET page that may still be held
+ * @page: a page from permcache_alloc_secret(), out of any LRU list, whose
+ *	owner is done with it; others may still hold references.
+ *
+ * permcache takes the page back, zeroed and uncharged, once every other
+ * reference is gone.  A page that permcache did not hand out is left alone,
+ * so that a consumer can call this for every page it frees and fall back to
+ * its stock path on -ENOENT.
+ *
+ * Context: Process context.
+ * Return: 0, -ENOENT if permcache does not own @page, or -EINVAL (with a
+ * warning, once) if @page is not a live SECRET page or was put already.
+ */
+int permcache_put_secret(struct page *page)
+{
+	int nid = NUMA_NO_NODE, err = -ENOENT;
+	struct pc_chunk *c;
+
+	rcu_read_lock();
+	c = pc_chunk_lookup_pfn(page_to_pfn(page));
+	if (c) {
+		nid = c->nid;
+		err = PageLRU(page) ? -EINVAL : pc_chunk_defer_free(c, page);
+	}
+	rcu_read_unlock();
+
+	if (err == -EINVAL)
+		pc_report_misuse(pc_node(nid),
+				 "put of a page that is not a live SECRET page");
+	if (!err)
+		schedule_delayed_work(&pc_secret_sweep_work, 0);
+	return err;
+}
