@@ -76,6 +76,10 @@ for d in lib lib64; do
 	fi
 done
 
+# The fixed workloads of the A/B figures (make demo), static for the guest.
+gcc -static -O2 -Wall -Wextra -Werror -o "$stage/usr/bin/pcwork" \
+	"$SELFTESTS/pcwork.c" || die "tools/testing/selftests/permcache/pcwork.c did not build"
+
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
 	> "$stage/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$stage/etc/group"

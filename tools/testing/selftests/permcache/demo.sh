@@ -1,12 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# demo.sh - what memfd_secret costs the kernel (pcmode=demo, "make demo").
+# demo.sh - what memfd_secret and the BPF JIT cost the kernel, with the
+# permcache.enable of this boot (pcmode=demo; "make demo" boots twice, with
+# 0 and 1, and puts the PCMEASURE lines of both side by side).
 #
-# Shows the emulated topology, then the direct-map and TLB-shootdown figures
-# before and after a stress-ng secretmem run, and their deltas.  On x86,
-# flush_tlb_kernel_range() reaches other CPUs as function-call IPIs: the CAL
-# line of /proc/interrupts (TLB counts user-mm flushes).
+# Fixed workloads (pcwork): a warm-up, then 1000 secret page faults, then
+# 1000 BPF program loads and unloads.  Counted for each: kernel TLB
+# shootdowns (on x86 flush_tlb_kernel_range() reaches other CPUs as
+# function-call IPIs, the CAL line of /proc/interrupts; the TLB line counts
+# user-mm flushes), permcache's own flush counter, direct-map splits,
+# DirectMap4k, and allocations served by a remote node.
 
 heading() { printf '\n==== %s\n' "$*"; }
 
@@ -17,22 +21,32 @@ irqsum() {
 }
 vmstat() { awk -v n="$1" '$1 == n { print $2 }' /proc/vmstat; }
 meminfo() { awk -v n="$1:" '$1 == n { print $2 }' /proc/meminfo; }
+pcstat() { awk -v n="$1" '$1 == n { print $2 }' /sys/kernel/debug/permcache/stats; }
 
-# snapshot: one "name value" line per figure of the delta table.
+# snapshot: one "name value" line per figure.
 snapshot() {
-	echo "DirectMap4k_kB $(meminfo DirectMap4k)"
-	echo "DirectMap2M_kB $(meminfo DirectMap2M)"
-	echo "DirectMap1G_kB $(meminfo DirectMap1G)"
+	echo "cal_ipis $(irqsum CAL)"
+	echo "tlb_ipis $(irqsum TLB)"
+	echo "permcache_flushes $(pcstat flushes)"
 	echo "direct_map_level2_splits $(vmstat direct_map_level2_splits)"
-	echo "direct_map_level3_splits $(vmstat direct_map_level3_splits)"
-	echo "CAL_IPIs $(irqsum CAL)"
-	echo "TLB_IPIs $(irqsum TLB)"
+	echo "directmap4k_kB $(meminfo DirectMap4k)"
+	echo "alloc_remote $(pcstat alloc_remote)"
 }
 
-show_figures() {
-	grep DirectMap /proc/meminfo
-	grep -E '^direct_map_level[23]_splits' /proc/vmstat
-	grep -E '^ *(CAL|TLB):' /proc/interrupts
+# measure WORKLOAD COMMAND...: PCMEASURE lines of the deltas COMMAND causes.
+measure() {
+	w=$1
+	shift
+	snapshot > /tmp/before
+	"$@" > /tmp/work.out 2>&1 || echo "PCMEASURE $w failed 1"
+	# BPF programs are freed from RCU callbacks and a workqueue.
+	sleep 2
+	snapshot > /tmp/after
+	while read -r name b; do
+		a=$(awk -v n="$name" '$1 == n { print $2 }' /tmp/after)
+		echo "PCMEASURE $w $name $(( ${a:-0} - ${b:-0} ))"
+	done < /tmp/before
+	grep -E '^secret_pages_node' /tmp/work.out | sed "s/^/PCMEASURE $w /"
 }
 
 heading "numactl --hardware"
@@ -41,24 +55,29 @@ numactl --hardware
 heading "lstopo-no-graphics"
 lstopo-no-graphics 2>&1 || hwloc-ls 2>&1
 
-heading "before: direct map and IPIs"
-show_figures
-snapshot > /tmp/before
+echo "PCMEASURE boot enable $(cat /sys/module/permcache/parameters/enable)"
+heading "before"
+grep DirectMap /proc/meminfo
+grep -E '^direct_map_level[23]_splits' /proc/vmstat
+grep -E '^ *(CAL|TLB):' /proc/interrupts
 
-heading "stress-ng --secretmem 2 --secretmem-ops 2000 -t 30s --metrics-brief"
-cd /tmp && stress-ng --secretmem 2 --secretmem-ops 2000 -t 30s --metrics-brief
-rc=$?
+cd /tmp || exit 1
+heading "warm-up: pcwork secret 64, pcwork bpf 64"
+pcwork secret 64 > /dev/null && pcwork bpf 64 > /dev/null && sleep 2
 
-heading "after: direct map and IPIs"
-show_figures
-snapshot > /tmp/after
+heading "pcwork secret 1000 (1000 secret page faults)"
+measure secret pcwork secret 1000
+heading "pcwork bpf 1000 (1000 BPF loads and unloads)"
+measure bpf pcwork bpf 1000
+heading "stress-ng --secretmem 2 --secretmem-ops 2000 -t 30s"
+measure stress_secretmem stress-ng --secretmem 2 --secretmem-ops 2000 -t 30s
 
-heading "delta (after - before)"
-printf '%-26s %12s %12s %12s\n' figure before after delta
-while read -r name b; do
-	[ -n "$b" ] || continue		# e.g. no DirectMap1G line
-	a=$(awk -v n="$name" '$1 == n { print $2 }' /tmp/after)
-	printf '%-26s %12s %12s %12s\n' "$name" "${b:-?}" "${a:-?}" \
-		"$(( ${a:-0} - ${b:-0} ))"
-done < /tmp/before
-exit $rc
+heading "after"
+grep DirectMap /proc/meminfo
+grep -E '^direct_map_level[23]_splits' /proc/vmstat
+grep -E '^ *(CAL|TLB):' /proc/interrupts
+
+heading "/sys/kernel/debug/permcache/nodes"
+cat /sys/kernel/debug/permcache/nodes
+heading "/sys/kernel/debug/permcache/stats"
+cat /sys/kernel/debug/permcache/stats
