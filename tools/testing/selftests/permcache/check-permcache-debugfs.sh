@@ -4,7 +4,8 @@
 # check-permcache-debugfs.sh - /sys/kernel/debug/permcache adds up, "shrink"
 # releases what it says, and the NUMA-aware shrinker returns idle chunks
 # above permcache.reserve to the buddy allocator when memory is reclaimed
-# (echo 2 > /proc/sys/vm/drop_caches): MemFree rises by their 2 MiB each,
+# (echo 2 > /proc/sys/vm/drop_caches): MemFree rises by their 2 MiB each
+# (within 10% and 768 kB of whatever else the guest does meanwhile),
 # DirectMap2M and direct_map_level2_splits do not move.
 
 . "$(dirname "$0")/lib.sh"
@@ -82,7 +83,7 @@ left=$(nodes_col idle | awk -v r="$reserve" '$2 > r { print "node " $1 " keeps "
 echo "shrinker: reserve $reserve, $over idle above it, freed $freed, MemFree +${rise} kB"
 if [ "$freed" = "$over" ] && [ -z "$left" ] &&
    [ $(($(stat chunks_released) - rel0)) = "$over" ] &&
-   [ "$rise" -ge $((over * 2048 * 9 / 10)) ] &&
+   [ "$rise" -ge $((over * 2048 * 9 / 10 - 768)) ] &&
    [ "$(meminfo DirectMap2M)" = "$dm0" ] && [ "$(splits)" = "$sp0" ]; then
 	pass shrinker_releases_idle_above_reserve
 else
