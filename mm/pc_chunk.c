@@ -465,7 +465,7 @@ int pc_chunk_free_units(struct pc_chunk *c, enum permcache_class cls,
 	pc_stat_inc(pn, cls == PERMCACHE_SECRET ? PERMCACHE_STAT_FREE_SECRET :
 					      PERMCACHE_STAT_FREE_TEXT);
 	if (!c->units.used) {
-		eager = !pc_config.lazy_flush && c->alias;
+		eager = !READ_ONCE(pc_config.lazy_flush) && c->alias;
 		if (eager) {
 			list_del_init(&c->list);
 			c->busy = true;

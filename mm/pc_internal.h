@@ -202,8 +202,9 @@ enum pc_fallback {
  * @lazy_flush: keep aliases of idle chunks and flush on class change only.
  * @fallback: how to serve an allocation the home node cannot.
  * @prefill: clean chunks per node acquired at boot.
- * @reserve: idle chunks per node that trimming leaves.
- * @max_idle: idle chunks per node above which frees trigger a trim.
+ * @reserve: idle chunks per node that the shrinker leaves.
+ * @max_idle: idle chunks per node above which frees trigger a trim, which
+ *	leaves this many.
  */
 struct pc_config {
 	bool enable;

@@ -86,7 +86,6 @@ static int pc_param_parse(const struct pc_param *p, const char *val)
 static int pc_param_set(const char *val, const struct kernel_param *kp)
 {
 	const struct pc_param *p = kp->arg;
-
 	int len;
 
 	val = val ?: "";

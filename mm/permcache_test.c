@@ -497,6 +497,10 @@ static void pc_test_restore_prefill(struct kunit_suite *suite)
 {
 	int nid;
 
+	/* Boot prefills only when permcache is enabled. */
+	if (!pc_config.enable)
+		return;
+
 	for_each_node_state(nid, N_MEMORY) {
 		unsigned int i;
 

@@ -139,7 +139,7 @@ int pc_node_fallback(int home, int i)
 {
 	struct pc_node *pn = pc_node(home);
 
-	if (pc_config.fallback == PC_FALLBACK_NONE || !pn ||
+	if (READ_ONCE(pc_config.fallback) == PC_FALLBACK_NONE || !pn ||
 	    i < 0 || i >= (int)nr_node_ids)
 		return NUMA_NO_NODE;
 	return pn->order[i];

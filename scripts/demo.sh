@@ -23,7 +23,7 @@ progress demo "boot 2 of 2: permcache.enable=1"
 APPEND="permcache.enable=1 ${APPEND:-}" SHOW=guest \
 	"$ROOT/scripts/boot.sh" default demo demo-permcache
 
-python3 - "$LOGS/demo-stock.log" "$LOGS/demo-permcache.log" <<'PY'
+python3 - "$LOGS/demo-stock.log" "$LOGS/demo-permcache.log" "${NODES:-2}" <<'PY'
 import re
 import sys
 
@@ -53,7 +53,7 @@ figures = [
     ("alloc_remote", "remote-node allocations"),
 ]
 print()
-print("permcache A/B, same kernel, 2-node guest, two boots (build/logs/demo-*.log)")
+print(f"permcache A/B, same kernel, {sys.argv[3]}-node guest, two boots (build/logs/demo-*.log)")
 for w, title in rows:
     print()
     print(f"{title}")

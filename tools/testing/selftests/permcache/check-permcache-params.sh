@@ -25,8 +25,9 @@ expect() {
 		case "$kind" in
 		bool)
 			case "$given" in
-			1|y|Y|on) want=Y ;;
-			0|n|N|off) want=N ;;
+			# kstrtobool(): the first character decides, or on/off.
+			[yYtT1]*|[oO][nN]) want=Y ;;
+			[nNfF0]*|[oO][fF][fF]) want=N ;;
 			*) valid=0 ;;
 			esac ;;
 		uint)
