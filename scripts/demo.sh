@@ -40,9 +40,11 @@ if stock.get(("boot", "enable")) != "N" or pc.get(("boot", "enable")) != "Y":
     sys.exit("demo: a boot did not report the permcache.enable it was given")
 
 rows = [
+    ("baseline", "baseline: one secret page fault in a new task (pcwork secret 1)"),
     ("secret", "1000 secret page faults (pcwork secret 1000)"),
     ("bpf", "1000 BPF loads + unloads (pcwork bpf 1000)"),
     ("stress_secretmem", "stress-ng --secretmem 2 --secretmem-ops 2000"),
+    ("total", "whole run, warm-up (64 faults, 64 loads) and baseline included"),
 ]
 figures = [
     ("cal_ipis", "kernel TLB-shootdown IPIs (CAL)"),

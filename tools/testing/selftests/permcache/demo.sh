@@ -62,6 +62,9 @@ grep -E '^direct_map_level[23]_splits' /proc/vmstat
 grep -E '^ *(CAL|TLB):' /proc/interrupts
 
 cd /tmp || exit 1
+snapshot > /tmp/start
+heading "baseline: pcwork secret 1 (what starting and ending a task costs)"
+measure baseline pcwork secret 1
 heading "warm-up: pcwork secret 64, pcwork bpf 64"
 pcwork secret 64 > /dev/null && pcwork bpf 64 > /dev/null && sleep 2
 
@@ -71,6 +74,14 @@ heading "pcwork bpf 1000 (1000 BPF loads and unloads)"
 measure bpf pcwork bpf 1000
 heading "stress-ng --secretmem 2 --secretmem-ops 2000 -t 30s"
 measure stress_secretmem stress-ng --secretmem 2 --secretmem-ops 2000 -t 30s
+
+# The whole run, warm-up included (the stock path splits the direct map
+# mostly on first use).
+snapshot > /tmp/end
+while read -r name b; do
+	a=$(awk -v n="$name" '$1 == n { print $2 }' /tmp/end)
+	echo "PCMEASURE total $name $(( ${a:-0} - ${b:-0} ))"
+done < /tmp/start
 
 heading "after"
 grep DirectMap /proc/meminfo
