@@ -108,6 +108,11 @@ done
 echo "BENCHINFO threads $threads"
 
 cd /tmp || exit 1
+# First, while the direct map is still as booted: how DirectMap4k evolves
+# under secretmem churn (the tests below split it on the stock paths).
+echo "BENCH-PROGRESS churn: stress-ng --secretmem 2 for ${CHURN}s, DirectMap4k sampled"
+churn "$CHURN"
+
 # Warm-up outside the figures: first faults, first BPF pack, first chunks.
 pcwork secret 64 > /dev/null
 pcwork bpf 16 > /dev/null
@@ -134,8 +139,6 @@ while [ $r -le "$RUNS" ]; do
 	r=$(( r + 1 ))
 done
 
-echo "BENCH-PROGRESS churn: stress-ng --secretmem 2 for ${CHURN}s, DirectMap4k sampled"
-churn "$CHURN"
 echo "BENCHINFO final_directmap4k_kB $(meminfo DirectMap4k)"
 echo "BENCHINFO final_l2_splits $(vmstat direct_map_level2_splits)"
 cat $PCSTATS 2>/dev/null | sed 's/^/BENCHPCSTAT /'
