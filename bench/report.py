@@ -225,12 +225,15 @@ def targets(boots):
             many = results(b, 'secret_pc', th)
             s = stats([many[r]['ops_per_sec'] / one[r]['ops_per_sec']
                        for r in one if r in many and one[r]['ops_per_sec']])
-            goal = '>= 1.7x' if th == 2 else f'report ({th} CPUs)'
-            met = (bool(s) and s['median'] >= 1.7) if th == 2 else None
+            # The target is 2 threads on 2 nodes; the rest is reported.
+            target = th == 2 and nodes == 2
+            goal = '>= 1.7x' if target else 'report'
+            met = (bool(s) and s['median'] >= 1.7) if target else None
             add(f'secret_pc throughput, {th} threads vs 1 ({nodes} nodes, '
                 f'{b["cpus"]} CPUs)', goal, f'{fmt(s, 2)}x', met,
                 'aggregate ops/s of the threads, spread over the nodes, local node',
-                '' if met is not False else scaling_why(b, 'secret_pc', th))
+                scaling_why(b, 'secret_pc', th) if met is False or
+                (met is None and s and s['median'] < 0.85 * th) else '')
     return out
 
 
@@ -349,6 +352,8 @@ def markdown(boots, tgts, pngs, stem, args):
           'Each figure is the median (min..max) over the runs of one boot. '
           'Guests run under QEMU TCG: times are only compared as ratios '
           'within one boot.', '']
+    for n in args.note:
+        md += [n, '']
     md += ['| boot | nodes | CPUs | permcache.enable | runs | iterations | clean end |',
            '|---|---|---|---|---|---|---|']
     for b in boots:
@@ -399,6 +404,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--out', required=True)
     ap.add_argument('--date', default=datetime.date.today().isoformat())
+    ap.add_argument('--note', action='append', default=[],
+                    help='a paragraph for the report (how it was run)')
     ap.add_argument('logs', nargs='+')
     args = ap.parse_args()
 
@@ -416,7 +423,7 @@ def main():
                       | {'aggregate': aggregate(b), 'results': b['results']}
                       for b in boots]}
     with open(os.path.join(args.out, f'{stem}.json'), 'w') as f:
-        json.dump(data, f, indent=1)
+        json.dump(data, f, separators=(',', ':'))
     with open(os.path.join(args.out, f'{stem}.md'), 'w') as f:
         f.write(markdown(boots, tgts, pngs, stem, args))
 
@@ -429,9 +436,10 @@ def main():
         res = 'report' if t['met'] is None else ('met' if t['met'] else 'MISSED')
         missed += t['met'] is False
         print(f'{t["target"][:72]:<72} {t["goal"][:8]:>8}  {res:<8} {t["measured"]}')
-        if t['met'] is False and t['reason']:
+        if t['reason']:
             print(f'{"":<82} reason: {t["reason"]}')
-    print(f'{len(tgts) - missed} of {len(tgts)} targets met or reported, {missed} missed')
+    met = sum(t['met'] is True for t in tgts)
+    print(f'{met} met, {missed} missed, {len(tgts) - met - missed} reported only')
 
 
 if __name__ == '__main__':
