@@ -6,23 +6,26 @@
 #   make demo        boot a 2-node guest, show what memfd_secret costs
 #   make check       harness, style, KUnit and guest checks on two kernels
 #   make guest-run SCRIPT=file [GUEST_FILES=dir] [DEBUG=1]
+#   make bench       permcache vs stock paths, 2 and 4 nodes -> bench/results/
 #   make clean       remove build output (keep the unpacked 6.12 tree)
 #   make distclean   remove build/ entirely
 #
-# Variables: NODES (1..8), CPUS, MEM, APPEND, TIMEOUT, GUEST_FILES, SCRIPT, DEBUG.
+# Variables: NODES (1..8), CPUS, MEM, APPEND, TIMEOUT, GUEST_FILES, SCRIPT, DEBUG;
+# for bench: BENCH_NODES, BENCH_RUNS, BENCH_ITERS, BENCH_CHURN.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export NODES CPUS MEM APPEND TIMEOUT GUEST_FILES SCRIPT DEBUG
+export BENCH_NODES BENCH_RUNS BENCH_ITERS BENCH_CHURN
 # One clock for the "(Ns)" of every progress line of this make run.
 export RIG_T0 := $(shell date +%s)
 
-PUBLIC := demo check guest-run clean
+PUBLIC := demo check guest-run bench clean
 INTERNAL := deps kernel kernel-debug initramfs harness distclean help
 .PHONY: $(PUBLIC) $(INTERNAL)
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 check:
 	@scripts/check.sh
@@ -32,6 +35,9 @@ demo:
 
 guest-run:
 	@scripts/guest-run.sh
+
+bench:
+	@scripts/bench.sh
 
 clean:
 	rm -rf build/obj build/obj-debug build/obj-style build/logs \

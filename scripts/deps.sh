@@ -14,6 +14,7 @@ PKGS=(
 	cpio xz-utils gzip kmod rsync patch python3 perl
 	linux-source-6.12 sparse
 	qemu-system-x86 busybox-static stress-ng numactl hwloc-nox
+	python3-matplotlib
 )
 
 missing=()

@@ -4,6 +4,7 @@
 # overlay.sh - put the project's kernel sources into build/linux.
 #
 #   Kconfig Kbuild mm/ numa/ shrinker/  ->  build/linux/mm/permcache/
+#   bench/*.c                           ->  build/linux/mm/permcache/bench/
 #   include/linux/permcache.h           ->  build/linux/include/linux/
 #
 # rsync -c compares contents, so a file that did not change keeps its mtime
@@ -22,13 +23,15 @@ mkdir -p "$dst"
 
 [ -f "$ROOT/Kconfig" ] && [ -f "$ROOT/Kbuild" ] || die "Kconfig/Kbuild missing at the top of the project"
 
-# Only Kconfig, Kbuild and the three source folders are kernel sources;
+# Only Kconfig, Kbuild, the three source folders and bench/*.c (not the
+# results or the driver script) are kernel sources;
 # --delete-excluded makes build/linux/mm/permcache/ hold exactly those (no
 # objects, editor droppings or files the project deleted).
 rsync -rc --delete --delete-excluded --itemize-changes \
 	--exclude='*.o' --exclude='.*' --exclude='*~' \
 	--include='/Kconfig' --include='/Kbuild' \
 	--include='/mm/***' --include='/numa/***' --include='/shrinker/***' \
+	--include='/bench/' --include='/bench/*.c' \
 	--exclude='*' "$ROOT/" "$dst/" > "$BUILD/overlay.changes"
 
 hdr=$ROOT/include/linux/permcache.h

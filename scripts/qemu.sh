@@ -11,8 +11,8 @@
 #   INITRD (default build/initramfs.cpio.gz), LOG (serial log, under build/logs)
 #   TIMEOUT (seconds, default 600): a guest that has not powered off by then
 #           is killed and the run reported as a hang
-#   SHOW=all|guest|none  what of the console to echo: everything, the guest
-#           output from /init on, or nothing
+#   SHOW=all|guest|progress|none  what of the console to echo: everything,
+#           the guest output from /init on, its BENCH-PROGRESS lines, or nothing
 # CPUs go round-robin over the nodes; nodes without a CPU are allowed.  Each
 # CPU is a socket of its own: CPUs of one socket on different nodes make the
 # kernel WARN in topology_sane() (LLC siblings on two nodes).
@@ -77,6 +77,7 @@ t0=$(date +%s)
 case "$SHOW" in
 all)	show() { cat; } ;;
 guest)	show() { sed -n '/PERMCACHE-GUEST-START/,/PERMCACHE-GUEST-DONE/p'; } ;;
+progress) show() { sed -un 's/^BENCH-PROGRESS /[bench]   /p'; } ;;
 *)	show() { cat > /dev/null; } ;;
 esac
 

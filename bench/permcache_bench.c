@@ -1,0 +1,696 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * permcache_bench: permcache against the stock 6.12 paths, in one boot.
+ *
+ * In the style of lib/test_vmalloc.c: parameters select the tests, the
+ * number of threads, the iterations and the node; every test runs on
+ * nr_threads kthreads bound to CPUs spread over the nodes, released
+ * together, each timing every operation with ktime_get_ns().  The
+ * latencies of all threads are sorted for the percentiles.
+ *
+ *   id  test          one operation
+ *    1  secret_pc     permcache_alloc_secret() + permcache_free_secret()
+ *    2  secret_stock  what mm/secretmem.c does per page: alloc_pages_node()
+ *                     + set_direct_map_invalid_noflush() +
+ *                     flush_tlb_kernel_range(), then
+ *                     set_direct_map_default_noflush() + zero + __free_page()
+ *    4  rox_pc        permcache_alloc_text(ROX) + permcache_copy_text() +
+ *                     permcache_free_text(), for each of sizes[]
+ *    8  rox_stock     what bpf_prog_pack does per pack: execmem_alloc() +
+ *                     set_vm_flush_reset_perms() + set_memory_rox() +
+ *                     text_poke_copy() + execmem_free(), for each of sizes[]
+ *
+ * Nothing runs at boot.  /sys/kernel/debug/permcache_bench/run takes
+ * "1" (run with the parameters) or "key=value ..." (test_mask= threads=
+ * iterations= node= sizes=, for this run only), runs synchronously and
+ * keeps the result; reading it returns one line per test, thread count
+ * and node:
+ *
+ *   RESULT test=<name> threads=<n> node=<local|remote|mixed> ops=<n>
+ *     p50_ns= p90_ns= p99_ns= max_ns= total_ns= ops_per_sec=
+ *     local_ops= flushes= l2_splits=
+ *
+ * (one line in the file).  total_ns is the wall time from the common start
+ * to the last thread's end, ops_per_sec counts the operations of all
+ * threads in that time; local_ops counts operations whose memory came from
+ * the node the thread asked for; flushes is the change of permcache's own
+ * flush counter and l2_splits of direct_map_level2_splits over the test.
+ * With permcache.enable=0 the permcache tests are skipped (a "SKIP" line).
+ *
+ * Timings under emulation mean nothing on their own: compare tests of one
+ * run with each other.
+ *
+ * Locking: bench_mutex serialises runs and guards the result buffer and
+ * the per-run state; the kthreads of a run only write their own struct
+ * bench_thread and wait on the run's completions.
+ */
+
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/execmem.h>
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/init.h>
+#include <linux/kstrtox.h>
+#include <linux/kthread.h>
+#include <linux/math64.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/nodemask.h>
+#include <linux/permcache.h>
+#include <linux/set_memory.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/vmstat.h>
+
+#include <asm/text-patching.h>
+#include <asm/tlbflush.h>
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "permcache_bench."
+
+#define BENCH_MAX_THREADS	64
+#define BENCH_MAX_ITERATIONS	1000000
+#define BENCH_MAX_SIZES		8
+#define BENCH_MAX_TEXT		(2UL << 20)
+#define BENCH_RESULT_SIZE	(32 * 1024)
+
+/* nid parameter values below zero: where each thread allocates. */
+#define BENCH_NODE_LOCAL	-1
+#define BENCH_NODE_REMOTE	-2
+#define BENCH_NODE_BOTH		-3
+
+static unsigned int test_mask = 15;
+module_param(test_mask, uint, 0644);
+MODULE_PARM_DESC(test_mask,
+		 "Tests to run: 1 secret_pc, 2 secret_stock, 4 rox_pc, 8 rox_stock");
+
+static unsigned int nr_threads = 1;
+module_param(nr_threads, uint, 0644);
+MODULE_PARM_DESC(nr_threads, "Threads per test (1..64)");
+
+static unsigned int iterations = 1000;
+module_param(iterations, uint, 0644);
+MODULE_PARM_DESC(iterations, "Operations per thread (1..1000000)");
+
+static unsigned int sizes[BENCH_MAX_SIZES] = { 64, 256, 4096, 65536 };
+static unsigned int nr_sizes = 4;
+module_param_array(sizes, uint, &nr_sizes, 0644);
+MODULE_PARM_DESC(sizes, "Text sizes in bytes for the rox tests (up to 8, each <= 2 MiB)");
+
+static int nid = BENCH_NODE_BOTH;
+module_param(nid, int, 0644);
+MODULE_PARM_DESC(nid,
+		 "Node: -1 each thread's own, -2 the next node after it, -3 both, N node N");
+
+enum bench_test {
+	BENCH_SECRET_PC,
+	BENCH_SECRET_STOCK,
+	BENCH_ROX_PC,
+	BENCH_ROX_STOCK,
+	BENCH_NR_TESTS,
+};
+
+static const char * const bench_test_names[BENCH_NR_TESTS] = {
+	[BENCH_SECRET_PC]	= "secret_pc",
+	[BENCH_SECRET_STOCK]	= "secret_stock",
+	[BENCH_ROX_PC]		= "rox_pc",
+	[BENCH_ROX_STOCK]	= "rox_stock",
+};
+
+/* The settings of one run: the parameters, or a debugfs write. */
+struct bench_conf {
+	unsigned int test_mask;
+	unsigned int threads;
+	unsigned int iterations;
+	int node;
+	unsigned int sizes[BENCH_MAX_SIZES];
+	unsigned int nr_sizes;
+};
+
+struct bench_run;
+
+/**
+ * struct bench_thread - one worker of one test
+ * @run: the test it belongs to.
+ * @task: the kthread.
+ * @cpu: the CPU it is bound to.
+ * @home: its CPU's node.
+ * @target: the node it allocates on, or NUMA_NO_NODE (its own).
+ * @lat: latency of each operation, in ns.
+ * @ops: operations done.
+ * @local: operations served from @home (or @target if set).
+ * @start: when it started timing.
+ * @end: when it stopped.
+ * @err: first error, or 0.
+ */
+struct bench_thread {
+	struct bench_run *run;
+	struct task_struct *task;
+	unsigned int cpu;
+	int home;
+	int target;
+	u64 *lat;
+	unsigned int ops;
+	unsigned int local;
+	u64 start, end;
+	int err;
+};
+
+/**
+ * struct bench_run - one test at one thread count, size and node choice
+ * @test: enum bench_test.
+ * @size: text size (rox tests).
+ * @iterations: operations per thread.
+ * @src: the text written (rox tests).
+ * @nr_ready: threads that have not yet reached the start line.
+ * @ready: completed when @nr_ready reaches zero.
+ * @go: released together when every thread is ready.
+ * @nr_running: threads still running.
+ * @done: completed when @nr_running reaches zero.
+ */
+struct bench_run {
+	enum bench_test test;
+	size_t size;
+	unsigned int iterations;
+	const void *src;
+	atomic_t nr_ready;
+	struct completion ready;
+	struct completion go;
+	atomic_t nr_running;
+	struct completion done;
+};
+
+static DEFINE_MUTEX(bench_mutex);
+static char *bench_result;
+static size_t bench_result_len;
+
+/* CPUs in an order that spreads consecutive threads over the nodes. */
+static unsigned int bench_pick_cpu(unsigned int i)
+{
+	unsigned int n = 0, round, cpu, k;
+	int node;
+
+	i %= num_online_cpus();
+	for (round = 0; round < nr_cpu_ids; round++) {
+		for_each_node_state(node, N_CPU) {
+			k = 0;
+			for_each_cpu_and(cpu, cpumask_of_node(node), cpu_online_mask) {
+				if (k++ != round)
+					continue;
+				if (n++ == i)
+					return cpu;
+				break;
+			}
+		}
+	}
+	return cpumask_first(cpu_online_mask);
+}
+
+/* The next node with memory after @node, wrapping; @node if it is alone. */
+static int bench_next_node(int node)
+{
+	int next = next_node(node, node_states[N_MEMORY]);
+
+	if (next >= MAX_NUMNODES)
+		next = first_node(node_states[N_MEMORY]);
+	return next;
+}
+
+static unsigned long bench_l2_splits(void)
+{
+	unsigned long *ev, n = 0;
+
+	ev = kcalloc(NR_VM_EVENT_ITEMS, sizeof(*ev), GFP_KERNEL);
+	if (ev) {
+		all_vm_events(ev);
+		n = ev[DIRECT_MAP_LEVEL2_SPLIT];
+		kfree(ev);
+	}
+	return n;
+}
+
+static unsigned long bench_pc_flushes(void)
+{
+	struct permcache_stats *st;
+	unsigned long n = 0;
+
+	st = kmalloc(sizeof(*st), GFP_KERNEL);
+	if (st && !permcache_get_stats(NUMA_NO_NODE, st))
+		n = st->item[PERMCACHE_STAT_FLUSHES];
+	kfree(st);
+	return n;
+}
+
+/* Node of the page behind a kernel virtual text address. */
+static int bench_text_nid(const void *addr)
+{
+	struct page *page = vmalloc_to_page(addr);
+
+	return page ? page_to_nid(page) : NUMA_NO_NODE;
+}
+
+/* One operation of @t's test; 0 or a negative errno. */
+static int bench_op(struct bench_thread *t, bool *local)
+{
+	struct bench_run *run = t->run;
+	int want = t->target == NUMA_NO_NODE ? t->home : t->target;
+	unsigned long addr;
+	struct page *page;
+	void *p;
+	int err;
+
+	switch (run->test) {
+	case BENCH_SECRET_PC:
+		page = permcache_alloc_secret(t->target, GFP_KERNEL);
+		if (IS_ERR(page))
+			return PTR_ERR(page);
+		*local = page_to_nid(page) == want;
+		return permcache_free_secret(page);
+
+	case BENCH_SECRET_STOCK:
+		page = alloc_pages_node(t->target, GFP_KERNEL | __GFP_ZERO, 0);
+		if (!page)
+			return -ENOMEM;
+		*local = page_to_nid(page) == want;
+		err = set_direct_map_invalid_noflush(page);
+		if (!err) {
+			addr = (unsigned long)page_address(page);
+			flush_tlb_kernel_range(addr, addr + PAGE_SIZE);
+			err = set_direct_map_default_noflush(page);
+		}
+		/* secretmem_free_folio(): back in the direct map, then zeroed. */
+		if (!err)
+			clear_highpage(page);
+		__free_page(page);
+		return err;
+
+	case BENCH_ROX_PC:
+		p = permcache_alloc_text(PERMCACHE_ROX, run->size, t->target);
+		if (IS_ERR(p))
+			return PTR_ERR(p);
+		*local = bench_text_nid(p) == want;
+		err = permcache_copy_text(p, run->src, run->size);
+		return permcache_free_text(p, run->size) ?: err;
+
+	case BENCH_ROX_STOCK:
+		/* execmem takes no node: its pages follow the task's policy. */
+		p = execmem_alloc(EXECMEM_BPF, run->size);
+		if (!p)
+			return -ENOMEM;
+		*local = bench_text_nid(p) == want;
+		set_vm_flush_reset_perms(p);
+		err = set_memory_rox((unsigned long)p,
+				     PAGE_ALIGN(run->size) >> PAGE_SHIFT);
+		if (!err && !text_poke_copy(p, run->src, run->size))
+			err = -EINVAL;
+		execmem_free(p);
+		return err;
+
+	default:
+		return -EINVAL;
+	}
+}
+
+static int bench_thread_fn(void *data)
+{
+	struct bench_thread *t = data;
+	struct bench_run *run = t->run;
+	unsigned int i, warm = min(run->iterations, 16U);
+	bool local = false;
+	u64 t0;
+	int err = 0;
+
+	/* Warm-up: the first chunk of a node and the page tables are not timed. */
+	for (i = 0; i < warm && !err; i++)
+		err = bench_op(t, &local);
+
+	if (atomic_dec_and_test(&run->nr_ready))
+		complete(&run->ready);
+	wait_for_completion(&run->go);
+
+	t->start = ktime_get_ns();
+	for (i = 0; i < run->iterations && !err; i++) {
+		t0 = ktime_get_ns();
+		err = bench_op(t, &local);
+		t->lat[i] = ktime_get_ns() - t0;
+		t->local += local;
+		cond_resched();
+	}
+	t->end = ktime_get_ns();
+	t->ops = err ? i - 1 : i;
+	t->err = err;
+
+	if (atomic_dec_and_test(&run->nr_running))
+		complete(&run->done);
+	return 0;
+}
+
+/*
+ * A test may run for minutes under emulation: wake up every second so that
+ * the hung-task detector does not take the waiter for a stuck task.
+ */
+static void bench_wait(struct completion *c)
+{
+	while (!wait_for_completion_timeout(c, HZ))
+		;
+}
+
+static int bench_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static __printf(1, 2) void bench_printf(const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	bench_result_len += vscnprintf(bench_result + bench_result_len,
+				       BENCH_RESULT_SIZE - bench_result_len,
+				       fmt, args);
+	va_end(args);
+}
+
+static u64 bench_pct(const u64 *lat, unsigned int n, unsigned int pct)
+{
+	return n ? lat[min(n - 1, (unsigned int)div_u64((u64)n * pct, 100))] : 0;
+}
+
+/*
+ * Run one test on @nthreads threads with node choice @node (never BOTH)
+ * and append its RESULT line.
+ */
+static int bench_one(const struct bench_conf *conf, enum bench_test test,
+		     size_t size, const void *src, unsigned int nthreads,
+		     int node)
+{
+	unsigned long flushes, splits;
+	unsigned int i, j, n = 0, ops = 0, local = 0, nlocal = 0;
+	struct bench_thread *threads;
+	u64 *all = NULL, start = U64_MAX, end = 0, total;
+	struct bench_run run = {
+		.test = test,
+		.size = size,
+		.src = src,
+		.iterations = conf->iterations,
+	};
+	char name[32];
+	int err = 0;
+
+	if (size)
+		snprintf(name, sizeof(name), "%s_%zu", bench_test_names[test], size);
+	else
+		strscpy(name, bench_test_names[test], sizeof(name));
+
+	threads = kcalloc(nthreads, sizeof(*threads), GFP_KERNEL);
+	if (!threads)
+		return -ENOMEM;
+	atomic_set(&run.nr_ready, nthreads);
+	atomic_set(&run.nr_running, nthreads);
+	init_completion(&run.ready);
+	init_completion(&run.go);
+	init_completion(&run.done);
+
+	for (i = 0; i < nthreads; i++) {
+		struct bench_thread *t = &threads[i];
+
+		t->run = &run;
+		t->cpu = bench_pick_cpu(i);
+		t->home = cpu_to_node(t->cpu);
+		if (node == BENCH_NODE_LOCAL)
+			t->target = NUMA_NO_NODE;
+		else if (node == BENCH_NODE_REMOTE)
+			t->target = bench_next_node(t->home);
+		else
+			t->target = node;
+		if (t->target == NUMA_NO_NODE || t->target == t->home)
+			nlocal++;
+		t->lat = kvmalloc_array(conf->iterations, sizeof(u64), GFP_KERNEL);
+		if (!t->lat) {
+			err = -ENOMEM;
+			break;
+		}
+	}
+	if (err)
+		goto free;
+
+	flushes = bench_pc_flushes();
+	splits = bench_l2_splits();
+
+	for (i = 0; i < nthreads; i++) {
+		struct bench_thread *t = &threads[i];
+
+		t->task = kthread_create_on_cpu(bench_thread_fn, t, t->cpu,
+						"pcbench/%u");
+		if (IS_ERR(t->task)) {
+			err = PTR_ERR(t->task);
+			t->task = NULL;
+			/* Threads never created count as ready and done. */
+			for (j = i; j < nthreads; j++) {
+				if (atomic_dec_and_test(&run.nr_ready))
+					complete(&run.ready);
+				if (atomic_dec_and_test(&run.nr_running))
+					complete(&run.done);
+			}
+			break;
+		}
+	}
+	for (i = 0; i < nthreads && threads[i].task; i++)
+		wake_up_process(threads[i].task);
+
+	bench_wait(&run.ready);
+	complete_all(&run.go);
+	bench_wait(&run.done);
+	if (err)
+		goto free;
+
+	flushes = bench_pc_flushes() - flushes;
+	splits = bench_l2_splits() - splits;
+
+	for (i = 0; i < nthreads; i++) {
+		ops += threads[i].ops;
+		local += threads[i].local;
+		start = min(start, threads[i].start);
+		end = max(end, threads[i].end);
+		if (threads[i].err && !err)
+			err = threads[i].err;
+	}
+	all = kvmalloc_array(max(ops, 1U), sizeof(u64), GFP_KERNEL);
+	if (!all) {
+		err = -ENOMEM;
+		goto free;
+	}
+	for (i = 0; i < nthreads; i++)
+		for (j = 0; j < threads[i].ops; j++)
+			all[n++] = threads[i].lat[j];
+	sort(all, n, sizeof(*all), bench_cmp_u64, NULL);
+	total = end > start ? end - start : 1;
+
+	bench_printf("RESULT test=%s threads=%u node=%s ops=%u p50_ns=%llu p90_ns=%llu p99_ns=%llu",
+		     name, nthreads,
+		     nlocal == nthreads ? "local" : nlocal ? "mixed" : "remote",
+		     ops, bench_pct(all, n, 50), bench_pct(all, n, 90),
+		     bench_pct(all, n, 99));
+	bench_printf(" max_ns=%llu total_ns=%llu ops_per_sec=%llu",
+		     n ? all[n - 1] : 0, total,
+		     div64_u64((u64)ops * NSEC_PER_SEC, total));
+	bench_printf(" local_ops=%u flushes=%lu l2_splits=%lu", local, flushes,
+		     splits);
+	if (err)
+		bench_printf(" err=%d", err);
+	bench_printf("\n");
+
+free:
+	if (err && !all)
+		bench_printf("ERROR test=%s threads=%u err=%d\n", name, nthreads, err);
+	kvfree(all);
+	for (i = 0; i < nthreads; i++)
+		kvfree(threads[i].lat);
+	kfree(threads);
+	return err;
+}
+
+static void bench_all(const struct bench_conf *conf)
+{
+	int nodes[2], nr_nodes = 0, k;
+	enum bench_test test;
+	unsigned int s, nr;
+	u8 *src;
+
+	if (conf->node == BENCH_NODE_BOTH) {
+		nodes[nr_nodes++] = BENCH_NODE_LOCAL;
+		if (num_node_state(N_MEMORY) > 1)
+			nodes[nr_nodes++] = BENCH_NODE_REMOTE;
+	} else {
+		nodes[nr_nodes++] = conf->node;
+	}
+
+	src = kvmalloc(BENCH_MAX_TEXT, GFP_KERNEL);
+	if (!src) {
+		bench_printf("ERROR no memory for the text source\n");
+		return;
+	}
+	/* NOPs: harmless if anything ever ran them. */
+	memset(src, 0x90, BENCH_MAX_TEXT);
+
+	for (test = 0; test < BENCH_NR_TESTS; test++) {
+		bool text = test == BENCH_ROX_PC || test == BENCH_ROX_STOCK;
+		bool pc = test == BENCH_SECRET_PC || test == BENCH_ROX_PC;
+
+		if (!(conf->test_mask & BIT(test)))
+			continue;
+		if (pc && !permcache_enabled()) {
+			bench_printf("SKIP test=%s reason=permcache.enable=0\n",
+				     bench_test_names[test]);
+			continue;
+		}
+		nr = text ? conf->nr_sizes : 1;
+		for (s = 0; s < nr; s++) {
+			for (k = 0; k < nr_nodes; k++) {
+				/* execmem has no node argument: local only. */
+				if (test == BENCH_ROX_STOCK && nodes[k] != BENCH_NODE_LOCAL)
+					continue;
+				bench_one(conf, test, text ? conf->sizes[s] : 0,
+					  src, conf->threads, nodes[k]);
+			}
+		}
+	}
+	kvfree(src);
+}
+
+/* Parse "key=value ..." over @conf; "1" alone keeps the parameters. */
+static int bench_parse(char *buf, struct bench_conf *conf)
+{
+	char *tok, *val;
+	int err = 0;
+
+	while ((tok = strsep(&buf, " \t\n")) && !err) {
+		if (!*tok || !strcmp(tok, "1"))
+			continue;
+		val = strchr(tok, '=');
+		if (!val)
+			return -EINVAL;
+		*val++ = '\0';
+		if (!strcmp(tok, "test_mask")) {
+			err = kstrtouint(val, 0, &conf->test_mask);
+		} else if (!strcmp(tok, "threads")) {
+			err = kstrtouint(val, 0, &conf->threads);
+		} else if (!strcmp(tok, "iterations")) {
+			err = kstrtouint(val, 0, &conf->iterations);
+		} else if (!strcmp(tok, "node")) {
+			if (!strcmp(val, "local"))
+				conf->node = BENCH_NODE_LOCAL;
+			else if (!strcmp(val, "remote"))
+				conf->node = BENCH_NODE_REMOTE;
+			else if (!strcmp(val, "both"))
+				conf->node = BENCH_NODE_BOTH;
+			else
+				err = kstrtoint(val, 0, &conf->node);
+		} else if (!strcmp(tok, "sizes")) {
+			char *sz;
+
+			conf->nr_sizes = 0;
+			while ((sz = strsep(&val, ",")) && !err) {
+				if (conf->nr_sizes == BENCH_MAX_SIZES)
+					return -E2BIG;
+				err = kstrtouint(sz, 0, &conf->sizes[conf->nr_sizes++]);
+			}
+		} else {
+			return -EINVAL;
+		}
+	}
+	return err;
+}
+
+static int bench_check(const struct bench_conf *conf)
+{
+	unsigned int s;
+
+	if (!conf->threads || conf->threads > BENCH_MAX_THREADS ||
+	    !conf->iterations || conf->iterations > BENCH_MAX_ITERATIONS ||
+	    !conf->nr_sizes || conf->nr_sizes > BENCH_MAX_SIZES ||
+	    conf->node < BENCH_NODE_BOTH ||
+	    (conf->node >= 0 && (conf->node >= MAX_NUMNODES ||
+				 !node_state(conf->node, N_MEMORY))))
+		return -EINVAL;
+	for (s = 0; s < conf->nr_sizes; s++)
+		if (!conf->sizes[s] || conf->sizes[s] > BENCH_MAX_TEXT)
+			return -EINVAL;
+	return 0;
+}
+
+static ssize_t bench_run_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	struct bench_conf conf = {
+		.test_mask	= READ_ONCE(test_mask),
+		.threads	= READ_ONCE(nr_threads),
+		.iterations	= READ_ONCE(iterations),
+		.node		= READ_ONCE(nid),
+		.nr_sizes	= min_t(unsigned int, READ_ONCE(nr_sizes), BENCH_MAX_SIZES),
+	};
+	char *buf;
+	int err;
+
+	if (count > PAGE_SIZE)
+		return -E2BIG;
+	memcpy(conf.sizes, sizes, sizeof(conf.sizes));
+	buf = memdup_user_nul(ubuf, count);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	err = bench_parse(buf, &conf);
+	kfree(buf);
+	if (!err)
+		err = bench_check(&conf);
+	if (err)
+		return err;
+
+	mutex_lock(&bench_mutex);
+	bench_result_len = 0;
+	bench_result[0] = '\0';
+	bench_all(&conf);
+	mutex_unlock(&bench_mutex);
+	return count;
+}
+
+static ssize_t bench_run_read(struct file *file, char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	ssize_t ret;
+
+	mutex_lock(&bench_mutex);
+	ret = simple_read_from_buffer(ubuf, count, ppos, bench_result,
+				      bench_result_len);
+	mutex_unlock(&bench_mutex);
+	return ret;
+}
+
+static const struct file_operations bench_run_fops = {
+	.owner	= THIS_MODULE,
+	.read	= bench_run_read,
+	.write	= bench_run_write,
+	.llseek	= default_llseek,
+};
+
+static int __init permcache_bench_init(void)
+{
+	struct dentry *dir;
+
+	bench_result = kzalloc(BENCH_RESULT_SIZE, GFP_KERNEL);
+	if (!bench_result)
+		return -ENOMEM;
+	dir = debugfs_create_dir("permcache_bench", NULL);
+	debugfs_create_file("run", 0600, dir, NULL, &bench_run_fops);
+	return 0;
+}
+late_initcall(permcache_bench_init);

@@ -1,0 +1,446 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# report.py - turn the serial logs of "make bench" (scripts/bench.sh) into
+# bench/results/<date>.md, <date>.json and <date>-*.png, and print the
+# summary: each target of the benchmark issue, met or missed, measured.
+#
+#   report.py --out DIR LOG...
+#
+# Every figure is taken per run and given as median (min..max) over the
+# runs of one boot.  Timings are only ever compared within one boot: under
+# QEMU TCG their absolute values mean nothing.
+#
+import argparse
+import datetime
+import json
+import os
+import re
+import statistics
+import sys
+
+PROGRESS = re.compile(r'^BENCH')
+
+
+def parse_log(path):
+    boot = {'log': os.path.basename(path), 'info': {}, 'measure': {},
+            'results': [], 'samples': [], 'pcstats': {}, 'errors': [],
+            'done': False}
+    for line in open(path, errors='replace'):
+        line = line.rstrip('\n')
+        f = line.split()
+        if not f:
+            continue
+        if f[0] == 'BENCHINFO' and len(f) >= 3:
+            boot['info'][f[1]] = ' '.join(f[2:])
+        elif f[0] == 'BENCHMEASURE' and len(f) == 5:
+            run, w, name, val = f[1], f[2], f[3], f[4]
+            try:
+                boot['measure'].setdefault(run, {}).setdefault(w, {})[name] = int(val)
+            except ValueError:
+                pass
+        elif f[0] == 'BENCHRES' and len(f) > 4 and f[3] == 'RESULT':
+            r = {'run': int(f[1]), 'cal': int(f[2].split('=')[1])}
+            for kv in f[4:]:
+                k, _, v = kv.partition('=')
+                r[k] = int(v) if re.fullmatch(r'-?\d+', v) else v
+            boot['results'].append(r)
+        elif f[0] == 'BENCHRES' and len(f) > 3 and f[3] == 'ERROR':
+            boot['errors'].append(' '.join(f[3:]))
+        elif f[0] == 'BENCHSAMPLE' and len(f) == 5:
+            boot['samples'].append({'t_ms': int(f[2]), 'directmap4k_kB': int(f[3]),
+                                    'l2_splits': int(f[4])})
+        elif f[0] == 'BENCHPCSTAT' and len(f) == 3:
+            boot['pcstats'][f[1]] = int(f[2])
+        elif f[0] == 'BENCHERR':
+            boot['errors'].append(' '.join(f[1:]))
+        elif 'PERMCACHE-GUEST-DONE' in line:
+            boot['done'] = True
+    info = boot['info']
+    boot['enable'] = info.get('enable') == 'Y'
+    boot['nodes'] = int(info.get('nodes', 0))
+    boot['cpus'] = int(info.get('cpus', 0))
+    return boot
+
+
+def stats(vals):
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return None
+    return {'median': statistics.median(vals), 'min': min(vals), 'max': max(vals),
+            'n': len(vals)}
+
+
+def fmt(s, digits=1):
+    if not s:
+        return 'n/a'
+    f = f'{{:.{digits}f}}'
+    return f'{f.format(s["median"])} ({f.format(s["min"])}..{f.format(s["max"])})'
+
+
+def results(boot, test, threads=1, node='local'):
+    """Per run: the RESULT dict of one test, thread count and node."""
+    out = {}
+    for r in boot['results']:
+        if r['test'] == test and r['threads'] == threads and r['node'] == node:
+            out[r['run']] = r
+    return out
+
+
+def ratio_per_run(boot, slow, fast, key='p50_ns', threads=1):
+    a, b = results(boot, slow, threads), results(boot, fast, threads)
+    return [a[r][key] / b[r][key] for r in a if r in b and b[r][key]]
+
+
+def find(boots, nodes, enable):
+    for b in boots:
+        if b['nodes'] == nodes and b['enable'] == enable:
+            return b
+    return None
+
+
+def aggregate(boot):
+    """Median/min/max over runs for every (test, threads, node)."""
+    groups = {}
+    for r in boot['results']:
+        groups.setdefault((r['test'], r['threads'], r['node']), []).append(r)
+    rows = []
+    for (test, th, node), rs in sorted(groups.items()):
+        ops = sum(r['ops'] for r in rs)
+        row = {'test': test, 'threads': th, 'node': node, 'runs': len(rs)}
+        for k in ('p50_ns', 'p90_ns', 'p99_ns', 'max_ns', 'ops_per_sec'):
+            row[k] = stats([r[k] for r in rs])
+        row['cal_per_1000_ops'] = stats([1000 * r['cal'] / r['ops'] for r in rs if r['ops']])
+        row['flushes_per_1000_ops'] = stats([1000 * r['flushes'] / r['ops']
+                                             for r in rs if r['ops']])
+        row['l2_splits'] = sum(r['l2_splits'] for r in rs)
+        row['local_share'] = sum(r['local_ops'] for r in rs) / ops if ops else None
+        rows.append(row)
+    return rows
+
+
+def why(boot, slow, fast):
+    """The figures behind a missed speed-up, from the same boot."""
+    a, b = results(boot, slow), results(boot, fast)
+    if not a or not b:
+        return 'no figures'
+    pa = statistics.median(r['p50_ns'] for r in a.values())
+    pb = statistics.median(r['p50_ns'] for r in b.values())
+    fa = statistics.median(1000 * r['cal'] / r['ops'] for r in a.values() if r['ops'])
+    fb = statistics.median(1000 * r['cal'] / r['ops'] for r in b.values() if r['ops'])
+    return (f'below the goal as measured: {fast} p50 {pb:.0f} ns, {slow} p50 {pa:.0f} ns '
+            f'(TCG); CAL IPIs per 1000 ops {fb:.0f} vs {fa:.0f}')
+
+
+def scaling_why(boot, test, th):
+    """Per-op cost or parallelism: which one kept the speed-up down."""
+    one, many = results(boot, test, 1), results(boot, test, th)
+    runs = [r for r in one if r in many]
+    if not runs:
+        return 'no figures'
+    p1 = statistics.median(one[r]['p50_ns'] for r in runs)
+    pn = statistics.median(many[r]['p50_ns'] for r in runs)
+    # Operations times their typical cost over the wall time: how many
+    # threads were inside an operation on average, relative to 1 thread.
+    def overlap(r):
+        return r['ops'] * r['p50_ns'] / r['total_ns'] if r['total_ns'] else 0
+    busy = statistics.median(overlap(many[r]) / overlap(one[r]) for r in runs
+                             if overlap(one[r]))
+    return (f'p50 per op {p1:.0f} ns with 1 thread, {pn:.0f} ns with {th} '
+            f'({100 * (pn / p1 - 1):+.0f}%); on average {busy:.2f} of {th} threads were '
+            'inside an operation: the guest vCPUs (host threads under TCG, on a '
+            f'{os.cpu_count()}-core host shared with other jobs) did not run in parallel')
+
+
+def targets(boots):
+    out = []
+
+    def add(name, goal, value, met, how, reason=''):
+        out.append({'target': name, 'goal': goal, 'measured': value,
+                    'met': met, 'how': how, 'reason': reason})
+
+    pcboots = [b for b in boots if b['enable']]
+    for nodes in sorted({b['nodes'] for b in pcboots}):
+        b = find(boots, nodes, True)
+        r = stats(ratio_per_run(b, 'secret_stock', 'secret_pc'))
+        t = stats(ratio_per_run(b, 'secret_pc', 'secret_stock', 'ops_per_sec'))
+        add(f'SECRET alloc+free, permcache vs stock ({nodes} nodes)', '>= 20x',
+            f'{fmt(r)}x p50 latency, {fmt(t)}x throughput',
+            bool(r) and r['median'] >= 20,
+            '1 thread, local node, stock p50 / permcache p50 per run',
+            '' if r and r['median'] >= 20 else
+            why(b, 'secret_stock', 'secret_pc') if r else 'no figures (boot failed?)')
+        r = stats(ratio_per_run(b, 'rox_stock_256', 'rox_pc_256'))
+        add(f'ROX 256 B alloc+write+free vs execmem+set_memory_rox+vfree ({nodes} nodes)',
+            '>= 20x', f'{fmt(r)}x p50 latency', bool(r) and r['median'] >= 20,
+            '1 thread, local node, stock p50 / permcache p50 per run',
+            '' if r and r['median'] >= 20 else
+            why(b, 'rox_stock_256', 'rox_pc_256') if r else 'no figures (boot failed?)')
+
+    # Invariant 3: direct-map splits while only permcache ran.
+    splits, where = 0, []
+    for b in pcboots:
+        s = sum(r['l2_splits'] for r in b['results'] if r['test'].endswith('_pc')
+                or '_pc_' in r['test'])
+        splits += s
+        where.append(f"{b['nodes']}n module {s}")
+        for run, ws in b['measure'].items():
+            for w, m in ws.items():
+                splits += m.get('direct_map_level2_splits', 0)
+        if len(b['samples']) > 1:
+            splits += b['samples'][-1]['l2_splits'] - b['samples'][0]['l2_splits']
+    stock = [b for b in boots if not b['enable']]
+    ssplits = sum(m.get('direct_map_level2_splits', 0) for b in stock
+                  for ws in b['measure'].values() for m in ws.values())
+    add('direct-map 4 KiB splits caused by permcache', '0', f'{splits}',
+        bool(pcboots) and splits == 0,
+        'direct_map_level2_splits delta over the permcache tests of the module, '
+        'pcwork secret/bpf and the secretmem churn in permcache.enable=1 boots '
+        f'(stock boots, same workloads: {ssplits})',
+        '' if splits == 0 else 'see the per-test l2_splits column')
+
+    ops = local = 0
+    for b in pcboots:
+        for r in b['results']:
+            if '_pc' in r['test'] and r['node'] == 'local':
+                ops += r['ops']
+                local += r['local_ops']
+    remote = sum(m.get('alloc_remote', 0) for b in pcboots
+                 for ws in b['measure'].values() for m in ws.values())
+    allocs = sum(m.get('alloc_secret', 0) + m.get('alloc_text', 0) for b in pcboots
+                 for ws in b['measure'].values() for m in ws.values())
+    share = 100 * local / ops if ops else None
+    add('local-node share of permcache allocations', '>= 99%',
+        (f'{share:.2f}% of {ops} module ops' if share is not None else 'n/a')
+        + f'; workloads: {remote} remote of {allocs}',
+        share is not None and share >= 99,
+        'module tests with node=local: memory on the thread\'s node '
+        f'(workloads: alloc_remote {remote} of {allocs} allocations)',
+        '' if share is not None and share >= 99 else 'remote fallback happened')
+
+    for nodes in sorted({b['nodes'] for b in pcboots}):
+        b = find(boots, nodes, True)
+        for th in sorted({r['threads'] for r in b['results'] if r['threads'] > 1}):
+            one = results(b, 'secret_pc', 1)
+            many = results(b, 'secret_pc', th)
+            s = stats([many[r]['ops_per_sec'] / one[r]['ops_per_sec']
+                       for r in one if r in many and one[r]['ops_per_sec']])
+            # The target is 2 threads on 2 nodes; the rest is reported.
+            target = th == 2 and nodes == 2
+            goal = '>= 1.7x' if target else 'report'
+            met = (bool(s) and s['median'] >= 1.7) if target else None
+            add(f'secret_pc throughput, {th} threads vs 1 ({nodes} nodes, '
+                f'{b["cpus"]} CPUs)', goal, f'{fmt(s, 2)}x', met,
+                'aggregate ops/s of the threads, spread over the nodes, local node',
+                scaling_why(b, 'secret_pc', th) if met is False or
+                (met is None and s and s['median'] < 0.85 * th) else '')
+    return out
+
+
+def plots(boots, out, stem):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    files = []
+    pcboots = sorted([b for b in boots if b['enable']], key=lambda b: b['nodes'])
+
+    # Latency percentiles, 1 thread, local, per permcache.enable=1 boot.
+    tests = ['secret_pc', 'secret_stock', 'rox_pc_64', 'rox_stock_64', 'rox_pc_256',
+             'rox_stock_256', 'rox_pc_4096', 'rox_stock_4096', 'rox_pc_65536',
+             'rox_stock_65536']
+    if pcboots:
+        fig, axes = plt.subplots(1, len(pcboots), figsize=(6 * len(pcboots), 4.5),
+                                 squeeze=False)
+        for ax, b in zip(axes[0], pcboots):
+            agg = {(r['test'], r['threads'], r['node']): r for r in aggregate(b)}
+            names = [t for t in tests if (t, 1, 'local') in agg]
+            for i, p in enumerate(('p50_ns', 'p90_ns', 'p99_ns')):
+                ys = [agg[(t, 1, 'local')][p]['median'] / 1000 for t in names]
+                ax.bar([x + i * 0.27 for x in range(len(names))], ys, 0.27, label=p[:3])
+            ax.set_xticks([x + 0.27 for x in range(len(names))])
+            ax.set_xticklabels(names, rotation=45, ha='right', fontsize=8)
+            ax.set_yscale('log')
+            ax.set_ylabel('µs per op (TCG; compare within one plot)')
+            ax.set_title(f'{b["nodes"]} nodes, permcache.enable=1, 1 thread')
+            if names:
+                ax.legend()
+        fig.tight_layout()
+        files.append(f'{stem}-latency.png')
+        fig.savefig(os.path.join(out, files[-1]), dpi=80)
+        plt.close(fig)
+
+    # Shootdowns (CAL IPIs) per 1000 ops, stock boot vs permcache boot.
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    labels, stock_v, pc_v = [], [], []
+    for nodes in sorted({b['nodes'] for b in boots}):
+        s, p = find(boots, nodes, False), find(boots, nodes, True)
+        for w in ('secret', 'bpf'):
+            def per1000(b):
+                if not b:
+                    return 0
+                v = [1000 * m[w]['cal_ipis'] / m[w]['ops']
+                     for m in b['measure'].values() if w in m and m[w].get('ops')]
+                return statistics.median(v) if v else 0
+            labels.append(f'pcwork {w}\n{nodes}n')
+            stock_v.append(per1000(s))
+            pc_v.append(per1000(p))
+        if p:
+            agg = {(r['test'], r['threads'], r['node']): r for r in aggregate(p)}
+            for slow, fast in (('secret_stock', 'secret_pc'),
+                               ('rox_stock_256', 'rox_pc_256')):
+                if (slow, 1, 'local') in agg and (fast, 1, 'local') in agg:
+                    labels.append(f'{fast.replace("_pc", "")}\nmodule {nodes}n')
+                    stock_v.append(agg[(slow, 1, 'local')]['cal_per_1000_ops']['median'])
+                    pc_v.append(agg[(fast, 1, 'local')]['cal_per_1000_ops']['median'])
+    xs = range(len(labels))
+    ax.bar([x - 0.2 for x in xs], stock_v, 0.4, label='stock path')
+    ax.bar([x + 0.2 for x in xs], pc_v, 0.4, label='permcache')
+    ax.set_xticks(list(xs))
+    ax.set_xticklabels(labels, fontsize=7)
+    ax.set_ylabel('function-call IPIs (CAL) per 1000 ops')
+    ax.set_title('kernel TLB shootdowns per 1000 operations (median of runs)')
+    ax.legend()
+    fig.tight_layout()
+    files.append(f'{stem}-shootdowns.png')
+    fig.savefig(os.path.join(out, files[-1]), dpi=80)
+    plt.close(fig)
+
+    # DirectMap4k over time under secretmem churn.
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for b in sorted(boots, key=lambda b: (b['nodes'], b['enable'])):
+        if b['samples']:
+            ax.plot([s['t_ms'] / 1000 for s in b['samples']],
+                    [s['directmap4k_kB'] / 1024 for s in b['samples']],
+                    label=f'{b["nodes"]} nodes, permcache.enable={int(b["enable"])}')
+    ax.set_xlabel('s since the churn started')
+    ax.set_ylabel('DirectMap4k (MiB)')
+    ax.set_title('DirectMap4k under stress-ng --secretmem 2')
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend()
+    fig.tight_layout()
+    files.append(f'{stem}-directmap4k.png')
+    fig.savefig(os.path.join(out, files[-1]), dpi=80)
+    plt.close(fig)
+
+    # Throughput vs threads, relative to one thread of the same test.
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for b in pcboots:
+        agg = {(r['test'], r['threads'], r['node']): r for r in aggregate(b)}
+        for t in ('secret_pc', 'secret_stock', 'rox_pc_256', 'rox_stock_256'):
+            ths = sorted(th for (tt, th, n) in agg if tt == t and n == 'local')
+            if not ths or (t, 1, 'local') not in agg:
+                continue
+            base = agg[(t, 1, 'local')]['ops_per_sec']['median']
+            ax.plot(ths, [agg[(t, th, 'local')]['ops_per_sec']['median'] / base
+                          for th in ths], marker='o', label=f'{t}, {b["nodes"]} nodes')
+    ax.set_xlabel('threads (spread over the nodes)')
+    ax.set_ylabel('throughput / 1-thread throughput')
+    ax.set_title('scaling, permcache.enable=1 boots')
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    files.append(f'{stem}-throughput.png')
+    fig.savefig(os.path.join(out, files[-1]), dpi=80)
+    plt.close(fig)
+    return files
+
+
+def markdown(boots, tgts, pngs, stem, args):
+    md = [f'# permcache benchmark, {stem}', '',
+          'Produced by `make bench` (scripts/bench.sh, bench/report.py). '
+          'Each figure is the median (min..max) over the runs of one boot. '
+          'Guests run under QEMU TCG: times are only compared as ratios '
+          'within one boot.', '']
+    for n in args.note:
+        md += [n, '']
+    md += ['| boot | nodes | CPUs | permcache.enable | runs | iterations | clean end |',
+           '|---|---|---|---|---|---|---|']
+    for b in boots:
+        md.append(f'| {b["log"]} | {b["nodes"]} | {b["cpus"]} | {int(b["enable"])} | '
+                  f'{b["info"].get("runs", "?")} | {b["info"].get("iters", "?")} | '
+                  f'{"yes" if b["done"] else "NO"} |')
+    md += ['', '## Targets', '', '| target | goal | measured | met | how | reason if missed |',
+           '|---|---|---|---|---|---|']
+    for t in tgts:
+        met = 'report' if t['met'] is None else ('**met**' if t['met'] else '**MISSED**')
+        md.append(f'| {t["target"]} | {t["goal"]} | {t["measured"]} | {met} | {t["how"]} '
+                  f'| {t["reason"]} |')
+    for b in boots:
+        md += ['', f'## {b["nodes"]} nodes, permcache.enable={int(b["enable"])}', '']
+        if b['errors']:
+            md += ['Errors: ' + '; '.join(b['errors']), '']
+        rows = aggregate(b)
+        if rows:
+            md += ['| test | threads | node | p50 ns | p90 ns | p99 ns | max ns | ops/s | '
+                   'CAL/1000 ops | flushes/1000 ops | l2 splits | local |',
+                   '|---|---|---|---|---|---|---|---|---|---|---|---|']
+            for r in rows:
+                md.append(f'| {r["test"]} | {r["threads"]} | {r["node"]} | '
+                          f'{fmt(r["p50_ns"], 0)} | {fmt(r["p90_ns"], 0)} | '
+                          f'{fmt(r["p99_ns"], 0)} | {fmt(r["max_ns"], 0)} | '
+                          f'{fmt(r["ops_per_sec"], 0)} | {fmt(r["cal_per_1000_ops"])} | '
+                          f'{fmt(r["flushes_per_1000_ops"])} | {r["l2_splits"]} | '
+                          f'{100 * r["local_share"]:.1f}% |')
+        ws = sorted({w for m in b['measure'].values() for w in m})
+        if ws:
+            md += ['', '| workload | figure | median (min..max) |', '|---|---|---|']
+            for w in ws:
+                names = sorted({n for m in b['measure'].values() for n in m.get(w, {})})
+                for n in names:
+                    s = stats([m[w].get(n) for m in b['measure'].values() if w in m])
+                    md.append(f'| {w} | {n} | {fmt(s, 0)} |')
+        if b['samples']:
+            s = b['samples']
+            md += ['', f'secretmem churn: DirectMap4k {s[0]["directmap4k_kB"]} -> '
+                   f'{s[-1]["directmap4k_kB"]} kB, direct_map_level2_splits '
+                   f'+{s[-1]["l2_splits"] - s[0]["l2_splits"]} over {s[-1]["t_ms"] / 1000:.0f} s']
+    md += ['', '## Plots', '']
+    md += [f'![{p}]({p})' for p in pngs]
+    return '\n'.join(md) + '\n'
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--date', default=datetime.date.today().isoformat())
+    ap.add_argument('--note', action='append', default=[],
+                    help='a paragraph for the report (how it was run)')
+    ap.add_argument('logs', nargs='+')
+    args = ap.parse_args()
+
+    boots = [parse_log(p) for p in args.logs if os.path.exists(p)]
+    boots = [b for b in boots if b['nodes']]
+    if not boots:
+        sys.exit('report: no benchmark output in the logs')
+    os.makedirs(args.out, exist_ok=True)
+    stem = args.date
+    tgts = targets(boots)
+    pngs = plots(boots, args.out, stem)
+    data = {'date': stem, 'targets': tgts,
+            'boots': [{k: b[k] for k in ('log', 'nodes', 'cpus', 'enable', 'done', 'info',
+                                         'errors', 'measure', 'samples', 'pcstats')}
+                      | {'aggregate': aggregate(b), 'results': b['results']}
+                      for b in boots]}
+    with open(os.path.join(args.out, f'{stem}.json'), 'w') as f:
+        json.dump(data, f, separators=(',', ':'))
+    with open(os.path.join(args.out, f'{stem}.md'), 'w') as f:
+        f.write(markdown(boots, tgts, pngs, stem, args))
+
+    print()
+    print(f'permcache benchmark {stem}: {os.path.relpath(args.out)}/{stem}.md, .json, '
+          f'{len(pngs)} plots')
+    print(f'{"target":<72} {"goal":>8}  {"result":<8} measured')
+    missed = 0
+    for t in tgts:
+        res = 'report' if t['met'] is None else ('met' if t['met'] else 'MISSED')
+        missed += t['met'] is False
+        print(f'{t["target"][:72]:<72} {t["goal"][:8]:>8}  {res:<8} {t["measured"]}')
+        if t['reason']:
+            print(f'{"":<82} reason: {t["reason"]}')
+    met = sum(t['met'] is True for t in tgts)
+    print(f'{met} met, {missed} missed, {len(tgts) - met - missed} reported only')
+
+
+if __name__ == '__main__':
+    main()
