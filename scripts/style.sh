@@ -3,7 +3,7 @@
 #
 # style.sh - style checks on the project's own C files.
 #
-#  * checkpatch.pl --strict --no-tree -f on every *.c/*.h under mm/ numa/
+#  * checkpatch.pl --strict --no-tree -f on every *.c/*.h under mm/ numa/ bench/
 #    shrinker/ include/: one check per file, clean = no error, warning or
 #    check.
 #  * W=1 and sparse (C=1) on mm/permcache/ only: one check, clean = no
@@ -24,7 +24,7 @@ status=0
 # --- checkpatch -------------------------------------------------------
 cp_log=$LOGS/checkpatch.log
 : > "$cp_log"
-mapfile -t files < <(cd "$ROOT" && find mm numa shrinker include \
+mapfile -t files < <(cd "$ROOT" && find mm numa shrinker bench include \
 	-name '*.[ch]' 2>/dev/null | LC_ALL=C sort)
 ok=0 bad=0
 for f in "${files[@]}"; do

@@ -124,6 +124,21 @@ static inline int permcache_free_text(void *addr, size_t size)
 	return -ENOENT;
 }
 
+static inline int permcache_copy_text(void *dst, const void *src, size_t len)
+{
+	return -EINVAL;
+}
+
+static inline int permcache_set_text(void *dst, int c, size_t len)
+{
+	return -EINVAL;
+}
+
+static inline int permcache_get_stats(int nid, struct permcache_stats *st)
+{
+	return -ENODEV;
+}
+
 #endif /* CONFIG_PERMCACHE */
 
 #endif /* _LINUX_PERMCACHE_H */
