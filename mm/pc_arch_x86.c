@@ -246,7 +246,12 @@ static void pc_tmp_map_put(void)
  */
 void pc_arch_fill_page(struct page *page, int byte)
 {
-	memset(pc_tmp_map_get(page), byte, PAGE_SIZE);
+	void *addr = pc_tmp_map_get(page);
+
+	if (byte)
+		memset(addr, byte, PAGE_SIZE);
+	else
+		clear_page(addr);
 	pc_tmp_map_put();
 }
 
