@@ -42,6 +42,14 @@
 static DEFINE_XARRAY(pc_by_pfn);
 static DEFINE_XARRAY(pc_by_alias);
 
+/*
+ * Which idle chunks to take first, to convert or to release: clean ones,
+ * then those with no alias to drop (SECRET), then RO, then ROX.
+ */
+static const u8 pc_idle_order[] = {
+	PC_CLEAN, PERMCACHE_SECRET, PERMCACHE_RO, PERMCACHE_ROX,
+};
+
 /**
  * pc_chunk_lookup_pfn() - the chunk a page frame belongs to
  * @pfn: page frame number.
@@ -301,16 +309,13 @@ found:
 /* An idle chunk to convert: clean first, then one with no alias to drop. */
 static struct pc_chunk *pc_node_take_idle(struct pc_node *pn)
 {
-	static const u8 order[] = {
-		PC_CLEAN, PERMCACHE_SECRET, PERMCACHE_RO, PERMCACHE_ROX,
-	};
 	struct pc_chunk *c;
 	unsigned int i;
 
 	lockdep_assert_held(&pn->lock);
 
-	for (i = 0; i < ARRAY_SIZE(order); i++) {
-		c = list_first_entry_or_null(&pn->idle[order[i]],
+	for (i = 0; i < ARRAY_SIZE(pc_idle_order); i++) {
+		c = list_first_entry_or_null(&pn->idle[pc_idle_order[i]],
 					     struct pc_chunk, list);
 		if (c) {
 			list_del_init(&c->list);
@@ -514,20 +519,17 @@ unlock:
 unsigned int pc_node_release_idle(struct pc_node *pn, unsigned int keep,
 				  unsigned int max)
 {
-	static const u8 order[] = {
-		PC_CLEAN, PERMCACHE_SECRET, PERMCACHE_RO, PERMCACHE_ROX,
-	};
 	struct pc_chunk *c, *tmp;
 	unsigned int i, n = 0;
 	bool pending = false;
 	LIST_HEAD(batch);
 
 	spin_lock(&pn->lock);
-	for (i = 0; i < ARRAY_SIZE(order) && n < max; i++) {
+	for (i = 0; i < ARRAY_SIZE(pc_idle_order) && n < max; i++) {
 		while (n < max && pn->nr_idle > keep &&
-		       !list_empty(&pn->idle[order[i]])) {
+		       !list_empty(&pn->idle[pc_idle_order[i]])) {
 			/* The coldest chunk is at the tail. */
-			c = list_last_entry(&pn->idle[order[i]],
+			c = list_last_entry(&pn->idle[pc_idle_order[i]],
 					    struct pc_chunk, list);
 			list_move(&c->list, &batch);
 			c->busy = true;
