@@ -20,13 +20,20 @@
  *                     set_vm_flush_reset_perms() + set_memory_rox() +
  *                     text_poke_copy() + execmem_free(), for each of sizes[]
  *
- * Two tests take the secret paths apart, for the report's reasons (not in
+ * Four tests take the paths apart, for the report's reasons (not in
  * the default mask):
  *   16  secret_pc_rezero      secret_pc plus one more zeroing of the page
  *                             through the temporary PTE: the difference is
  *                             what zeroing costs permcache per operation
  *   32  secret_stock_noflush  secret_stock without flush_tlb_kernel_range():
  *                             the difference is what the shootdown costs
+ *   64  text_poke             one text_poke_copy() of each of sizes[] into a
+ *                             permcache ROX area allocated for the test:
+ *                             rox_pc does two (write, and the trapping fill
+ *                             of the free), stock one
+ *  128  clear_page            clear_page() of a page in the direct map: what
+ *                             zeroing alone costs, without the temporary PTE
+ *                             and its local flush
  *
  * Nothing runs at boot.  /sys/kernel/debug/permcache_bench/run takes
  * "1" (run with the parameters) or "key=value ..." (test_mask= threads=
@@ -100,7 +107,7 @@
 static unsigned int test_mask = 15;
 module_param(test_mask, uint, 0644);
 MODULE_PARM_DESC(test_mask,
-		 "Tests to run: 1 secret_pc, 2 secret_stock, 4 rox_pc, 8 rox_stock, 16 secret_pc_rezero, 32 secret_stock_noflush");
+		 "Tests to run: 1 secret_pc, 2 secret_stock, 4 rox_pc, 8 rox_stock, 16 secret_pc_rezero, 32 secret_stock_noflush, 64 text_poke, 128 clear_page");
 
 static unsigned int nr_threads = 1;
 module_param(nr_threads, uint, 0644);
@@ -127,6 +134,8 @@ enum bench_test {
 	BENCH_ROX_STOCK,
 	BENCH_SECRET_PC_REZERO,
 	BENCH_SECRET_STOCK_NOFLUSH,
+	BENCH_TEXT_POKE,
+	BENCH_CLEAR_PAGE,
 	BENCH_NR_TESTS,
 };
 
@@ -137,6 +146,8 @@ static const char * const bench_test_names[BENCH_NR_TESTS] = {
 	[BENCH_ROX_STOCK]	= "rox_stock",
 	[BENCH_SECRET_PC_REZERO]	= "secret_pc_rezero",
 	[BENCH_SECRET_STOCK_NOFLUSH]	= "secret_stock_noflush",
+	[BENCH_TEXT_POKE]		= "text_poke",
+	[BENCH_CLEAR_PAGE]		= "clear_page",
 };
 
 /* The settings of one run: the parameters, or a debugfs write. */
@@ -159,6 +170,7 @@ struct bench_run;
  * @home: its CPU's node.
  * @target: the node it allocates on, or NUMA_NO_NODE (its own).
  * @lat: latency of each operation, in ns.
+ * @page: the thread's own page, on @home, for clear_page.
  * @ops: operations done.
  * @local: operations served from @home (or @target if set).
  * @start: when it started timing.
@@ -172,6 +184,7 @@ struct bench_thread {
 	int home;
 	int target;
 	u64 *lat;
+	void *page;
 	unsigned int ops;
 	unsigned int local;
 	u64 start, end;
@@ -184,6 +197,8 @@ struct bench_thread {
  * @size: text size (rox tests).
  * @iterations: operations per thread.
  * @src: the text written (rox tests).
+ * @area: what text_poke writes to, set up for the test (text_mutex
+ *	serialises the pokes of several threads).
  * @nr_ready: threads that have not yet reached the start line.
  * @ready: completed when @nr_ready reaches zero.
  * @go: released together when every thread is ready.
@@ -195,6 +210,7 @@ struct bench_run {
 	size_t size;
 	unsigned int iterations;
 	const void *src;
+	void *area;
 	atomic_t nr_ready;
 	struct completion ready;
 	struct completion go;
@@ -271,6 +287,44 @@ static int bench_text_nid(const void *addr)
 	return page ? page_to_nid(page) : NUMA_NO_NODE;
 }
 
+/* What text_poke writes to; nothing for the other tests. */
+static int bench_area_get(struct bench_run *run)
+{
+	void *p;
+
+	if (run->test != BENCH_TEXT_POKE)
+		return 0;
+	p = permcache_alloc_text(PERMCACHE_ROX, run->size, NUMA_NO_NODE);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	run->area = p;
+	return 0;
+}
+
+static void bench_area_put(struct bench_run *run)
+{
+	if (run->area)
+		WARN_ON_ONCE(permcache_free_text(run->area, run->size));
+	run->area = NULL;
+}
+
+/*
+ * clear_page gives each thread a page of its own node: threads sharing one
+ * would measure the host's cache-line transfers.
+ */
+static int bench_page_get(struct bench_thread *t)
+{
+	struct page *page;
+
+	if (t->run->test != BENCH_CLEAR_PAGE)
+		return 0;
+	page = alloc_pages_node(t->home, GFP_KERNEL, 0);
+	if (!page)
+		return -ENOMEM;
+	t->page = page_address(page);
+	return 0;
+}
+
 /* One operation of @t's test; 0 or a negative errno. */
 static int bench_op(struct bench_thread *t, bool *local)
 {
@@ -333,6 +387,15 @@ static int bench_op(struct bench_thread *t, bool *local)
 			err = -EINVAL;
 		execmem_free(p);
 		return err;
+
+	case BENCH_TEXT_POKE:
+		*local = true;
+		return text_poke_copy(run->area, run->src, run->size) ? 0 : -EINVAL;
+
+	case BENCH_CLEAR_PAGE:
+		*local = true;
+		clear_page(t->page);
+		return 0;
 
 	default:
 		return -EINVAL;
@@ -456,11 +519,12 @@ static int bench_one(const struct bench_conf *conf, enum bench_test test,
 		if (t->target == NUMA_NO_NODE || t->target == t->home)
 			nlocal++;
 		t->lat = kvmalloc_array(conf->iterations, sizeof(u64), GFP_KERNEL);
-		if (!t->lat) {
-			err = -ENOMEM;
+		err = t->lat ? bench_page_get(t) : -ENOMEM;
+		if (err)
 			break;
-		}
 	}
+	if (!err)
+		err = bench_area_get(&run);
 	if (err)
 		goto free;
 
@@ -533,9 +597,13 @@ static int bench_one(const struct bench_conf *conf, enum bench_test test,
 free:
 	if (err && !all)
 		bench_printf("ERROR test=%s threads=%u err=%d\n", name, nthreads, err);
+	bench_area_put(&run);
 	kvfree(all);
-	for (i = 0; i < nthreads; i++)
+	for (i = 0; i < nthreads; i++) {
 		kvfree(threads[i].lat);
+		if (threads[i].page)
+			free_page((unsigned long)threads[i].page);
+	}
 	kfree(threads);
 	return err;
 }
@@ -564,9 +632,15 @@ static void bench_all(const struct bench_conf *conf)
 	memset(src, 0x90, BENCH_MAX_TEXT);
 
 	for (test = 0; test < BENCH_NR_TESTS; test++) {
-		bool text = test == BENCH_ROX_PC || test == BENCH_ROX_STOCK;
+		bool text = test == BENCH_ROX_PC || test == BENCH_ROX_STOCK ||
+			    test == BENCH_TEXT_POKE;
 		bool pc = test == BENCH_SECRET_PC || test == BENCH_ROX_PC ||
-			  test == BENCH_SECRET_PC_REZERO;
+			  test == BENCH_SECRET_PC_REZERO ||
+			  test == BENCH_TEXT_POKE;
+		/* No node choice: execmem takes none, the others allocate nothing. */
+		bool local_only = test == BENCH_ROX_STOCK ||
+				  test == BENCH_TEXT_POKE ||
+				  test == BENCH_CLEAR_PAGE;
 
 		if (!(conf->test_mask & BIT(test)))
 			continue;
@@ -578,8 +652,7 @@ static void bench_all(const struct bench_conf *conf)
 		nr = text ? conf->nr_sizes : 1;
 		for (s = 0; s < nr; s++) {
 			for (k = 0; k < nr_nodes; k++) {
-				/* execmem has no node argument: local only. */
-				if (test == BENCH_ROX_STOCK && nodes[k] != BENCH_NODE_LOCAL)
+				if (local_only && nodes[k] != BENCH_NODE_LOCAL)
 					continue;
 				bench_one(conf, test, text ? conf->sizes[s] : 0,
 					  src, conf->threads, nodes[k]);
