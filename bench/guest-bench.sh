@@ -123,8 +123,19 @@ while [ $r -le "$RUNS" ]; do
 	echo "BENCH-PROGRESS run $r/$RUNS: workloads"
 	measure $r secret 1000 pcwork secret 1000
 	measure $r bpf 200 pcwork bpf 200
+	# The parts of the paths, for the report's reasons (1 thread, local):
+	# zeroing through the temporary PTE and one text poke (clear_page
+	# and the stock path without its shootdown run with the threads below).
+	echo "BENCH-PROGRESS run $r/$RUNS: module, breakdown tests"
+	for t in 16 64; do
+		bench $r test_mask=$t threads=1 iterations=$ITERS node=local sizes=256
+	done
 	for th in $threads; do
 		echo "BENCH-PROGRESS run $r/$RUNS: module, $th thread(s), $ITERS iterations"
+		# Scaling controls, sharing nothing between threads: clear_page,
+		# and the stock secret path without its flush.
+		bench $r test_mask=128 threads=$th iterations=$(( ITERS * 10 )) node=local
+		bench $r test_mask=32 threads=$th iterations=$ITERS node=local
 		for node in local remote; do
 			[ "$node" = remote ] && [ "$nodes" -lt 2 ] && continue
 			bench $r test_mask=1 threads=$th iterations=$ITERS node=$node

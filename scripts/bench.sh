@@ -64,6 +64,9 @@ for nodes in $BENCH_NODES; do
 			APPEND="permcache.enable=$en pcbench.runs=$BENCH_RUNS pcbench.iters=$BENCH_ITERS pcbench.churn=$BENCH_CHURN ${APPEND:-}" \
 			"$ROOT/scripts/boot.sh" default script "$label" ||
 			progress bench "boot $label was not clean (log: build/logs/$label.log)"
+		# Host load after the boot (its own vCPU threads included), for
+		# the report's thread-scaling reasons.
+		echo "BENCHHOST loadavg $(cut -d' ' -f1-3 /proc/loadavg)" >> "$LOGS/$label.log"
 		logs+=("$LOGS/$label.log")
 	done
 done
