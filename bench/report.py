@@ -128,6 +128,12 @@ def p50(boot, test):
     return statistics.median(r['p50_ns'] for r in rs.values()) if rs else None
 
 
+def mean(boot, test):
+    """Median over the runs of one test's mean ns per op (1 thread, local)."""
+    rs = [r for r in results(boot, test).values() if r['ops_per_sec']]
+    return statistics.median(1e9 / r['ops_per_sec'] for r in rs) if rs else None
+
+
 def why(boot, slow, fast):
     """The figures behind a missed speed-up, from the same boot."""
     a, b = results(boot, slow), results(boot, fast)
@@ -135,38 +141,40 @@ def why(boot, slow, fast):
         return 'no figures'
     fa = statistics.median(1000 * r['cal'] / r['ops'] for r in a.values() if r['ops'])
     fb = statistics.median(1000 * r['cal'] / r['ops'] for r in b.values() if r['ops'])
-    pa, pb = p50(boot, slow), p50(boot, fast)
-    return (f'per op (p50, TCG): {fast} {pb:.0f} ns, {slow} {pa:.0f} ns; '
-            f'{GOAL}x needs <= {pa / GOAL:.0f} ns; CAL IPIs per 1000 ops {fb:.0f} vs {fa:.0f}')
+    ma, mb = mean(boot, slow), mean(boot, fast)
+    return (f'mean per op (TCG): {fast} {mb:.0f} ns, {slow} {ma:.0f} ns; '
+            f'{GOAL}x needs <= {ma / GOAL:.0f} ns; CAL IPIs per 1000 ops {fb:.0f} vs {fa:.0f}')
 
 
 def secret_why(boot):
     """Where the time of a SECRET alloc+free goes, from the breakdown tests."""
-    s, p = p50(boot, 'secret_stock'), p50(boot, 'secret_pc')
-    sn, pz = p50(boot, 'secret_stock_noflush'), p50(boot, 'secret_pc_rezero')
+    s, sn = p50(boot, 'secret_stock'), p50(boot, 'secret_stock_noflush')
+    p, pz = p50(boot, 'secret_pc'), p50(boot, 'secret_pc_rezero')
     cp = p50(boot, 'clear_page')
     if None in (s, p, sn, pz, cp):
         return why(boot, 'secret_stock', 'secret_pc')
-    zero = pz - p
-    return (f'{why(boot, "secret_stock", "secret_pc")}. Breakdown: stock {s - sn:.0f} ns '
-            f'shootdown (secret_stock - secret_stock_noflush) + {sn:.0f} ns the rest; '
-            f'permcache {zero:.0f} ns zeroing (secret_pc_rezero - secret_pc: {cp:.0f} ns '
-            f'clear_page, {zero - cp:.0f} ns the temporary PTE and its local flush) + '
-            f'{p - zero:.0f} ns the rest (locks, lookups, bitmap, counters)')
+    return (f'{why(boot, "secret_stock", "secret_pc")}. Breakdown (p50): stock '
+            f'{s - sn:.0f} ns shootdown (secret_stock - secret_stock_noflush) + {sn:.0f} ns '
+            f'the rest; permcache {p:.0f} ns an op whose page waits in a zeroing batch; '
+            f'zeroing one page on its own costs {pz - p:.0f} ns (secret_pc_rezero - '
+            f'secret_pc), {cp:.0f} ns of it clear_page, the rest its temporary PTE and '
+            'local flush')
 
 
 def rox_why(boot, size=256):
     """Where the time of a ROX alloc+write+free goes: its two text pokes."""
-    s, p = p50(boot, f'rox_stock_{size}'), p50(boot, f'rox_pc_{size}')
+    s, p = mean(boot, f'rox_stock_{size}'), mean(boot, f'rox_pc_{size}')
     t = p50(boot, f'text_poke_{size}')
     base = why(boot, f'rox_stock_{size}', f'rox_pc_{size}')
     if None in (s, p, t):
         return base
     return (f'{base}. Breakdown: permcache does two text pokes per op (the write, and '
-            f'the trapping fill on free: invariant 2), text_poke_{size} {t:.0f} ns each, '
-            f'{2 * t:.0f} ns, + {p - 2 * t:.0f} ns the rest; stock does one. The two pokes '
-            + ('alone are more than' if 2 * t > s / GOAL else 'fit in')
-            + f' {s / GOAL:.0f} ns')
+            f'the trapping fill on free: invariant 2), text_poke_{size} p50 {t:.0f} ns each, '
+            f'{2 * t:.0f} ns, + {p - 2 * t:.0f} ns the rest; stock does one. '
+            + ('Even the one poke of the write, which invariant 2 requires, is more than'
+               if t > s / GOAL else 'The two pokes alone are more than'
+               if 2 * t > s / GOAL else 'The two pokes fit in')
+            + f' the {s / GOAL:.0f} ns budget')
 
 
 def scaling_why(boot, test, th):
@@ -214,20 +222,22 @@ def targets(boots):
     pcboots = [b for b in boots if b['enable']]
     for nodes in sorted({b['nodes'] for b in pcboots}):
         b = find(boots, nodes, True)
-        r = stats(ratio_per_run(b, 'secret_stock', 'secret_pc'))
+        how = ('1 thread, local node, per run: permcache ops/s / stock ops/s (every '
+               'operation counts, the frees that zero a batch of pages included)')
         t = stats(ratio_per_run(b, 'secret_pc', 'secret_stock', 'ops_per_sec'))
+        r = stats(ratio_per_run(b, 'secret_stock', 'secret_pc'))
         add(f'SECRET alloc+free, permcache vs stock ({nodes} nodes)', f'>= {GOAL}x',
-            f'{fmt(r)}x p50 latency, {fmt(t)}x throughput',
-            bool(r) and r['median'] >= GOAL,
-            '1 thread, local node, stock p50 / permcache p50 per run',
-            '' if r and r['median'] >= GOAL else
-            secret_why(b) if r else 'no figures (boot failed?)')
+            f'{fmt(t)}x throughput, {fmt(r)}x p50 latency',
+            bool(t) and t['median'] >= GOAL, how,
+            '' if t and t['median'] >= GOAL else
+            secret_why(b) if t else 'no figures (boot failed?)')
+        t = stats(ratio_per_run(b, 'rox_pc_256', 'rox_stock_256', 'ops_per_sec'))
         r = stats(ratio_per_run(b, 'rox_stock_256', 'rox_pc_256'))
         add(f'ROX 256 B alloc+write+free vs execmem+set_memory_rox+vfree ({nodes} nodes)',
-            f'>= {GOAL}x', f'{fmt(r)}x p50 latency', bool(r) and r['median'] >= GOAL,
-            '1 thread, local node, stock p50 / permcache p50 per run',
-            '' if r and r['median'] >= GOAL else
-            rox_why(b) if r else 'no figures (boot failed?)')
+            f'>= {GOAL}x', f'{fmt(t)}x throughput, {fmt(r)}x p50 latency',
+            bool(t) and t['median'] >= GOAL, how,
+            '' if t and t['median'] >= GOAL else
+            rox_why(b) if t else 'no figures (boot failed?)')
 
     # Invariant 3: direct-map splits while only permcache ran.
     splits, where = 0, []
@@ -447,12 +457,40 @@ def markdown(boots, tgts, pngs, stem, args):
     return '\n'.join(md) + '\n'
 
 
+README_BEGIN = '<!-- bench results: written by bench/report.py --readme -->'
+README_END = '<!-- end of bench results -->'
+
+
+def readme(path, tgts, pngs, stem, out):
+    """Put the targets table and one plot between README's markers."""
+    text = open(path).read()
+    if README_BEGIN not in text or README_END not in text:
+        sys.exit(f'report: {path} has no bench results markers')
+    rel = os.path.relpath(out, os.path.dirname(os.path.abspath(path)))
+    block = [README_BEGIN, '',
+             f'Latest run, {stem}: [{rel}/{stem}.md]({rel}/{stem}.md) has every figure, '
+             'the reasons for missed targets and the other plots.', '',
+             '| target | goal | measured | met |', '|---|---|---|---|']
+    for t in tgts:
+        met = 'report' if t['met'] is None else ('met' if t['met'] else '**missed**')
+        block.append(f'| {t["target"]} | {t["goal"]} | {t["measured"]} | {met} |')
+    plot = f'{stem}-shootdowns.png'
+    if plot in pngs:
+        block += ['', f'![kernel TLB shootdowns per 1000 operations]({rel}/{plot})']
+    block += ['', README_END]
+    head, rest = text.split(README_BEGIN, 1)
+    tail = rest.split(README_END, 1)[1]
+    with open(path, 'w') as f:
+        f.write(head + '\n'.join(block) + tail)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--out', required=True)
     ap.add_argument('--date', default=datetime.date.today().isoformat())
     ap.add_argument('--note', action='append', default=[],
                     help='a paragraph for the report (how it was run)')
+    ap.add_argument('--readme', help='README to put the targets table and a plot in')
     ap.add_argument('logs', nargs='+')
     args = ap.parse_args()
 
@@ -473,6 +511,8 @@ def main():
         json.dump(data, f, separators=(',', ':'))
     with open(os.path.join(args.out, f'{stem}.md'), 'w') as f:
         f.write(markdown(boots, tgts, pngs, stem, args))
+    if args.readme:
+        readme(args.readme, tgts, pngs, stem, args.out)
 
     print()
     print(f'permcache benchmark {stem}: {os.path.relpath(args.out)}/{stem}.md, .json, '

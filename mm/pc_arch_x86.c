@@ -11,11 +11,12 @@
  *  - an RO/ROX alias is a PMD-aligned 2 MiB area in the module range, within
  *    rel32 reach of kernel text, mapped by one PMD at its final permission;
  *  - text is written only through text_poke_copy()/text_poke_set();
- *  - secret pages are filled through a per-CPU temporary PTE that only its
+ *  - secret pages are filled through per-CPU temporary PTEs that only their
  *    CPU ever uses, flushed locally, as kmap_local does on highmem: a
- *    direct-map alias is never recreated and no shootdown is needed.
+ *    direct-map alias is never recreated and no shootdown is needed; freed
+ *    pages are zeroed in batches with one local flush per batch.
  *
- * Locking: the temporary PTE is used with preemption disabled; nothing else
+ * Locking: the temporary PTEs are used with preemption disabled; nothing else
  * here keeps state.  text_poke_*() take text_mutex and sleep.
  */
 
@@ -31,21 +32,30 @@
 #include "../internal.h"
 #include "pc_internal.h"
 
+/*
+ * Each CPU's temporary mappings: PC_ZERO_BATCH consecutive pages of kernel
+ * virtual space, whose PTEs only that CPU ever sets, with preemption off.
+ */
 struct pc_tmp_map {
 	unsigned long addr;
-	pte_t *ptep;
+	pte_t *ptep[PC_ZERO_BATCH];
 };
 
 static DEFINE_PER_CPU(struct pc_tmp_map, pc_tmp_map);
 
+/* x86's default tlb_single_page_flush_ceiling, which is not exported. */
+#define PC_TMP_FLUSH_CEILING	33
+
 static int pc_tmp_map_pte(pte_t *pte, unsigned long addr, void *data)
 {
-	*(pte_t **)data = pte;
+	struct pc_tmp_map *tm = data;
+
+	tm->ptep[(addr - tm->addr) >> PAGE_SHIFT] = pte;
 	return 0;
 }
 
 /**
- * pc_arch_init() - reserve one temporary PTE per possible CPU
+ * pc_arch_init() - reserve PC_ZERO_BATCH temporary PTEs per possible CPU
  *
  * Context: Process context, once.
  * Return: 0, or -ENOMEM.
@@ -56,13 +66,15 @@ int pc_arch_init(void)
 
 	for_each_possible_cpu(cpu) {
 		struct pc_tmp_map *tm = per_cpu_ptr(&pc_tmp_map, cpu);
-		struct vm_struct *area = get_vm_area(PAGE_SIZE, VM_MAP);
+		struct vm_struct *area;
 
+		area = get_vm_area(PC_ZERO_BATCH * PAGE_SIZE, VM_MAP);
 		if (!area)
 			return -ENOMEM;
 		tm->addr = (unsigned long)area->addr;
-		if (apply_to_page_range(&init_mm, tm->addr, PAGE_SIZE,
-					pc_tmp_map_pte, &tm->ptep))
+		if (apply_to_page_range(&init_mm, tm->addr,
+					PC_ZERO_BATCH * PAGE_SIZE,
+					pc_tmp_map_pte, tm))
 			return -ENOMEM;
 	}
 	return 0;
@@ -217,23 +229,43 @@ void pc_arch_flush_kernel_tlb(void)
 	flush_tlb_all();
 }
 
+/* Map @page at temporary slot @i of this CPU; preemption must be off. */
+static void *pc_tmp_map_slot(struct pc_tmp_map *tm, unsigned int i,
+			     struct page *page)
+{
+	set_pte(tm->ptep[i], mk_pte(page, PAGE_KERNEL));
+	return (void *)(tm->addr + i * PAGE_SIZE);
+}
+
+/*
+ * Unmap slots [0, @nr) of this CPU.  Only this CPU ever used them, so a
+ * local flush is enough: one page at a time up to x86's single-page flush
+ * ceiling, above it the whole local TLB at once, as flush_tlb_kernel_range()
+ * decides for all CPUs.
+ */
+static void pc_tmp_unmap_slots(struct pc_tmp_map *tm, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		pte_clear(&init_mm, tm->addr + i * PAGE_SIZE, tm->ptep[i]);
+	if (nr > PC_TMP_FLUSH_CEILING) {
+		__flush_tlb_all();
+		return;
+	}
+	for (i = 0; i < nr; i++)
+		flush_tlb_one_kernel(tm->addr + i * PAGE_SIZE);
+}
+
 static void *pc_tmp_map_get(struct page *page)
 {
-	struct pc_tmp_map *tm;
-
 	preempt_disable();
-	tm = this_cpu_ptr(&pc_tmp_map);
-	set_pte(tm->ptep, mk_pte(page, PAGE_KERNEL));
-	return (void *)tm->addr;
+	return pc_tmp_map_slot(this_cpu_ptr(&pc_tmp_map), 0, page);
 }
 
 static void pc_tmp_map_put(void)
 {
-	struct pc_tmp_map *tm = this_cpu_ptr(&pc_tmp_map);
-
-	pte_clear(&init_mm, tm->addr, tm->ptep);
-	/* Only this CPU ever used the slot: a local flush is enough. */
-	flush_tlb_one_kernel(tm->addr);
+	pc_tmp_unmap_slots(this_cpu_ptr(&pc_tmp_map), 1);
 	preempt_enable();
 }
 
@@ -253,6 +285,35 @@ void pc_arch_fill_page(struct page *page, int byte)
 	else
 		clear_page(addr);
 	pc_tmp_map_put();
+}
+
+/**
+ * pc_arch_zero_pages() - zero pages that have no kernel mapping
+ * @pages: pages of chunks, linked through page->lru; the list is not
+ *	changed.
+ *
+ * Up to PC_ZERO_BATCH pages at a time are mapped at this CPU's temporary
+ * slots, zeroed and unmapped with one local flush.
+ *
+ * Context: Process context; does not sleep.
+ */
+void pc_arch_zero_pages(struct list_head *pages)
+{
+	struct pc_tmp_map *tm;
+	struct page *page;
+	unsigned int i = 0;
+
+	preempt_disable();
+	tm = this_cpu_ptr(&pc_tmp_map);
+	list_for_each_entry(page, pages, lru) {
+		clear_page(pc_tmp_map_slot(tm, i, page));
+		if (++i == PC_ZERO_BATCH) {
+			pc_tmp_unmap_slots(tm, i);
+			i = 0;
+		}
+	}
+	pc_tmp_unmap_slots(tm, i);
+	preempt_enable();
 }
 
 /**

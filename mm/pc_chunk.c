@@ -25,11 +25,18 @@
  * struct is freed after a grace period and marked dead under the node lock
  * first, so a stale lookup (a bogus free) is refused, not followed.
  *
+ * SECRET frees: a freed page waits on its node's dirty list, its unit still
+ * in use, until a batch of them is zeroed through CPU-local mappings with
+ * one local flush (pc_arch_zero_pages()), outside the node lock; then the
+ * units are freed.  Invariant 4 holds because nothing hands out a unit in
+ * use.
+ *
  * Locking: pc_node.lock, a spinlock taken in process context only (the
- * per-CPU temporary PTE that zeroes pages under it does not nest), guards
- * the node's lists and counters and the @units, @cls, @busy and @dead of
- * its chunks.  Nothing sleeps under it.  No other permcache lock nests
- * inside or outside it; the XArrays' own locks are taken without it.
+ * per-CPU temporary PTEs that zero pages are never used under it), guards
+ * the node's lists (the dirty list included) and counters and the @units,
+ * @cls, @busy and @dead of its chunks.  Nothing sleeps under it.  No other
+ * permcache lock nests inside or outside it; the XArrays' own locks are
+ * taken without it.
  */
 
 #include <linux/errno.h>
@@ -335,8 +342,9 @@ static struct pc_chunk *pc_node_take_idle(struct pc_node *pn)
  * @may_block: whether a chunk may be converted or acquired (sleeps).
  * @chunkp: the chunk the units come from.
  *
- * Tries, in order: a chunk of class @cls in use, an idle chunk of class @cls
- * (no flush), an idle chunk of another class or none (flush only if its
+ * Tries, in order: a chunk of class @cls in use, the same after zeroing the
+ * node's freed SECRET pages if any wait, an idle chunk of class @cls (no
+ * flush), an idle chunk of another class or none (flush only if its
  * dropped alias is not yet covered), a new chunk from this node.
  *
  * Context: Process context; sleeps only if @may_block.
@@ -351,6 +359,13 @@ long pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
 
 	spin_lock(&pn->lock);
 	start = pc_node_alloc_cached(pn, cls, nr, chunkp);
+	if (start < 0 && pn->nr_dirty) {
+		/* Freed pages waiting to be zeroed come before new chunks. */
+		spin_unlock(&pn->lock);
+		pc_node_zero_dirty(pn);
+		spin_lock(&pn->lock);
+		start = pc_node_alloc_cached(pn, cls, nr, chunkp);
+	}
 	c = start < 0 && may_block ? pc_node_take_idle(pn) : NULL;
 	spin_unlock(&pn->lock);
 	if (start >= 0)
@@ -426,30 +441,49 @@ int pc_chunk_check_units(struct pc_chunk *c, enum permcache_class cls,
 	return ok ? 0 : -EINVAL;
 }
 
+/*
+ * After units of @c were freed under the node lock: an idle chunk moves to
+ * its class's idle list, a chunk that was full back to the head of its
+ * active list.  Not for an idle text chunk under eager flushing, which the
+ * caller takes off the lists.  Returns whether the node should be trimmed.
+ */
+static bool pc_chunk_requeue(struct pc_node *pn, struct pc_chunk *c,
+			     bool was_full)
+{
+	lockdep_assert_held(&pn->lock);
+
+	if (!c->units.used) {
+		list_move(&c->list, &pn->idle[c->cls]);
+		pn->nr_idle++;
+		return pn->nr_idle > READ_ONCE(pc_config.max_idle);
+	}
+	if (was_full)
+		list_move(&c->list, &pn->active[c->cls]);
+	return false;
+}
+
 /**
- * pc_chunk_free_units() - give back units, and the chunk if it is now idle
+ * pc_chunk_free_units() - give back text units, and the chunk if it is idle
  * @c: chunk, from a lookup under rcu_read_lock().
  * @cls: class the caller believes the chunk serves.
  * @start: first unit, as allocated.
  * @nr: number of units, as allocated.
- * @zero: zero the pages first, through a CPU-local mapping (SECRET).
  *
  * With lazy flushing an idle chunk keeps its class and alias.  With eager
  * flushing (for comparison) an idle text chunk drops its alias and flushes
  * at once.  Once this returns, an idle chunk may be released at any time:
  * the caller must not touch @c after its RCU read section.
  *
- * Context: rcu_read_lock() held, as for the lookup; process context if the
- * chunk serves text (eager flushing sleeps).
+ * Context: rcu_read_lock() held, as for the lookup; process context (eager
+ * flushing sleeps).
  * Return: 0, or -EINVAL if the run is not exactly one live allocation of
  * class @cls; nothing is changed then.
  */
 int pc_chunk_free_units(struct pc_chunk *c, enum permcache_class cls,
-			unsigned int start, unsigned int nr, bool zero)
+			unsigned int start, unsigned int nr)
 {
 	struct pc_node *pn = pc_node(c->nid);
 	bool was_full, eager = false, trim = false;
-	unsigned int i;
 	int err;
 
 	spin_lock(&pn->lock);
@@ -460,27 +494,14 @@ int pc_chunk_free_units(struct pc_chunk *c, enum permcache_class cls,
 	err = pc_units_free(&c->units, start, nr);
 	if (err)
 		goto unlock;
-	/*
-	 * Invariant 4: zeroed before anyone can take the pages again (we hold
-	 * the lock), through a CPU-local mapping, never the direct map.
-	 */
-	for (i = 0; zero && i < nr; i++)
-		pc_arch_fill_page(c->page + start + i, PC_FILL_ZERO);
 
-	pc_stat_inc(pn, cls == PERMCACHE_SECRET ? PERMCACHE_STAT_FREE_SECRET :
-					      PERMCACHE_STAT_FREE_TEXT);
-	if (!c->units.used) {
-		eager = !READ_ONCE(pc_config.lazy_flush) && c->alias;
-		if (eager) {
-			list_del_init(&c->list);
-			c->busy = true;
-		} else {
-			list_move(&c->list, &pn->idle[c->cls]);
-			pn->nr_idle++;
-			trim = pn->nr_idle > READ_ONCE(pc_config.max_idle);
-		}
-	} else if (was_full) {
-		list_move(&c->list, &pn->active[c->cls]);
+	pc_stat_inc(pn, PERMCACHE_STAT_FREE_TEXT);
+	eager = !c->units.used && !READ_ONCE(pc_config.lazy_flush) && c->alias;
+	if (eager) {
+		list_del_init(&c->list);
+		c->busy = true;
+	} else {
+		trim = pc_chunk_requeue(pn, c, was_full);
 	}
 unlock:
 	spin_unlock(&pn->lock);
@@ -503,13 +524,120 @@ unlock:
 	return err;
 }
 
+/* Is @page of @c freed and waiting to be zeroed (its unit still in use)? */
+static bool pc_page_is_dirty(const struct pc_chunk *c, const struct page *page)
+{
+	return page->private == (unsigned long)c;
+}
+
+/*
+ * Zero a batch of dirty pages of @pn, taken off its dirty list, and free
+ * their units.  The units stayed in use meanwhile, so no chunk of the batch
+ * changed class or went away, and nobody else can reach the pages.
+ */
+static void pc_node_zero_batch(struct pc_node *pn, struct list_head *batch)
+{
+	struct page *page, *tmp;
+	unsigned int n = 0;
+	struct pc_chunk *c;
+	bool was_full, trim = false;
+
+	/* Invariant 4: CPU-local mappings, flushed locally, never the direct map. */
+	pc_arch_zero_pages(batch);
+
+	spin_lock(&pn->lock);
+	list_for_each_entry_safe(page, tmp, batch, lru) {
+		list_del_init(&page->lru);
+		c = (struct pc_chunk *)page->private;
+		page->private = 0;
+		was_full = c->units.used == c->units.nr;
+		WARN_ON_ONCE(pc_units_free(&c->units, page - c->page, 1));
+		trim |= pc_chunk_requeue(pn, c, was_full);
+		n++;
+	}
+	spin_unlock(&pn->lock);
+
+	pc_stat_add(pn, PERMCACHE_STAT_SECRET_ZEROED, n);
+	pc_stat_inc(pn, PERMCACHE_STAT_ZERO_BATCHES);
+	if (trim)
+		pc_trim_schedule();
+}
+
+/**
+ * pc_chunk_free_secret() - give back a SECRET page, to be zeroed in a batch
+ * @c: chunk of @page, from a lookup under rcu_read_lock().
+ * @page: the page, holding only the reference it was handed out with.
+ *
+ * The page joins its node's dirty list and its unit stays in use until the
+ * page is zeroed, so it cannot be handed out before.  The PC_ZERO_BATCH-th
+ * dirty page zeroes the whole list; pc_secret_zero_later() makes sure a
+ * shorter list does not wait long.
+ *
+ * Context: rcu_read_lock() held, as for the lookup; does not sleep.
+ * Return: 0, or -EINVAL if @page is not a live SECRET page of @c (freed
+ * already included); nothing is changed then.
+ */
+int pc_chunk_free_secret(struct pc_chunk *c, struct page *page)
+{
+	struct pc_node *pn = pc_node(c->nid);
+	bool first = false;
+	LIST_HEAD(batch);
+	int err = -EINVAL;
+
+	spin_lock(&pn->lock);
+	if (pc_chunk_usable(c, PERMCACHE_SECRET) && !pc_page_is_dirty(c, page) &&
+	    pc_units_is_allocation(&c->units, page - c->page, 1)) {
+		page->private = (unsigned long)c;
+		list_add_tail(&page->lru, &pn->dirty);
+		first = !pn->nr_dirty++;
+		if (pn->nr_dirty >= PC_ZERO_BATCH) {
+			list_splice_init(&pn->dirty, &batch);
+			pn->nr_dirty = 0;
+		}
+		pc_stat_inc(pn, PERMCACHE_STAT_FREE_SECRET);
+		err = 0;
+	}
+	spin_unlock(&pn->lock);
+
+	if (!list_empty(&batch))
+		pc_node_zero_batch(pn, &batch);
+	else if (first)
+		pc_secret_zero_later();
+	return err;
+}
+
+/**
+ * pc_node_zero_dirty() - zero every freed SECRET page of a node now
+ * @pn: node cache.
+ *
+ * Context: Process context; does not sleep.
+ * Return: the number of pages zeroed.
+ */
+unsigned int pc_node_zero_dirty(struct pc_node *pn)
+{
+	unsigned int n;
+	LIST_HEAD(batch);
+
+	spin_lock(&pn->lock);
+	list_splice_init(&pn->dirty, &batch);
+	n = pn->nr_dirty;
+	pn->nr_dirty = 0;
+	spin_unlock(&pn->lock);
+
+	if (n)
+		pc_node_zero_batch(pn, &batch);
+	return n;
+}
+
 /**
  * pc_node_release_idle() - return idle chunks of a node to the buddy allocator
  * @pn: node cache.
  * @keep: idle chunks to leave in the cache.
  * @max: release at most this many.
  *
- * Chunks with no alias go first, then RO, then ROX.  Aliases are dropped for
+ * Freed SECRET pages waiting to be zeroed are zeroed first, so that chunks
+ * they kept in use count as idle.  Chunks with no alias go first, then RO,
+ * then ROX.  Aliases are dropped for
  * the whole batch before one flush, if any is still needed, covers them all;
  * then each chunk goes back into the direct map as a 2 MiB unit.
  *
@@ -523,6 +651,9 @@ unsigned int pc_node_release_idle(struct pc_node *pn, unsigned int keep,
 	unsigned int i, n = 0;
 	bool pending = false;
 	LIST_HEAD(batch);
+
+	/* Chunks whose only used units are freed pages go idle first. */
+	pc_node_zero_dirty(pn);
 
 	spin_lock(&pn->lock);
 	for (i = 0; i < ARRAY_SIZE(pc_idle_order) && n < max; i++) {
@@ -583,6 +714,7 @@ void pc_node_snapshot(struct pc_node *pn, struct permcache_stats *st)
 		st->item[i] += atomic_long_read(&pn->stat[i]);
 
 	spin_lock(&pn->lock);
+	st->zero_pending += pn->nr_dirty;
 	for (i = 0; i < PC_NR_KINDS; i++) {
 		list_for_each_entry(c, &pn->idle[i], list) {
 			st->chunks[i]++;
@@ -648,7 +780,7 @@ int pc_chunk_defer_free(struct pc_chunk *c, struct page *page)
 
 	spin_lock(&pn->lock);
 	if (pc_chunk_usable(c, PERMCACHE_SECRET) &&
-	    page->private != PC_PENDING_MAGIC &&
+	    page->private != PC_PENDING_MAGIC && !pc_page_is_dirty(c, page) &&
 	    pc_units_is_allocation(&c->units, page - c->page, 1)) {
 		get_page(page);
 		page->private = PC_PENDING_MAGIC;

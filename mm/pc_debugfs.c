@@ -63,6 +63,7 @@ static int pc_stats_show(struct seq_file *m, void *v)
 		seq_printf(m, "units_total_%s %lu\n", pc_class_names[i],
 			   st.units_total[i]);
 	}
+	seq_printf(m, "zero_pending %lu\n", st.zero_pending);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pc_stats);
@@ -72,7 +73,7 @@ static int pc_nodes_show(struct seq_file *m, void *v)
 	struct permcache_stats st;
 	int nid;
 
-	seq_puts(m, "node chunks idle secret ro rox clean used_secret used_ro used_rox alloc free remote failed acquired released flushes avoided\n");
+	seq_puts(m, "node chunks idle secret ro rox clean used_secret used_ro used_rox alloc free remote failed acquired released flushes avoided zero_pending\n");
 	for_each_node_state(nid, N_MEMORY) {
 		if (permcache_get_stats(nid, &st))
 			continue;
@@ -84,7 +85,7 @@ static int pc_nodes_show(struct seq_file *m, void *v)
 			   st.units_used[PERMCACHE_SECRET],
 			   st.units_used[PERMCACHE_RO],
 			   st.units_used[PERMCACHE_ROX]);
-		seq_printf(m, " %lu %lu %lu %lu %lu %lu %lu %lu\n",
+		seq_printf(m, " %lu %lu %lu %lu %lu %lu %lu %lu %lu\n",
 			   st.item[PERMCACHE_STAT_ALLOC_SECRET] +
 			   st.item[PERMCACHE_STAT_ALLOC_TEXT],
 			   st.item[PERMCACHE_STAT_FREE_SECRET] +
@@ -94,7 +95,8 @@ static int pc_nodes_show(struct seq_file *m, void *v)
 			   st.item[PERMCACHE_STAT_CHUNKS_ACQUIRED],
 			   st.item[PERMCACHE_STAT_CHUNKS_RELEASED],
 			   st.item[PERMCACHE_STAT_FLUSHES],
-			   st.item[PERMCACHE_STAT_FLUSHES_AVOIDED]);
+			   st.item[PERMCACHE_STAT_FLUSHES_AVOIDED],
+			   st.zero_pending);
 	}
 	return 0;
 }

@@ -155,6 +155,9 @@ static inline unsigned long pc_chunk_pfn(const struct pc_chunk *c)
  * @pending: SECRET pages given back while still referenced, linked through
  *	page->lru, waiting for their last other reference to go.
  * @nr_pending: pages on @pending.
+ * @dirty: SECRET pages freed but not yet zeroed, linked through page->lru,
+ *	page->private pointing at their chunk; their units stay in use.
+ * @nr_dirty: pages on @dirty.
  * @order: the other nodes with memory, nearest first, then NUMA_NO_NODE;
  *	written once at init.
  * @stat: event counters (enum permcache_stat_item), lock-free.
@@ -169,6 +172,8 @@ struct pc_node {
 	unsigned int nr_chunks;
 	unsigned int nr_idle;
 	unsigned int nr_pending;
+	struct list_head dirty;
+	unsigned int nr_dirty;
 	atomic_long_t stat[PERMCACHE_NR_STAT_ITEMS];
 };
 
@@ -227,7 +232,9 @@ long pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
 int pc_chunk_check_units(struct pc_chunk *c, enum permcache_class cls,
 			 unsigned int start, unsigned int nr, bool whole);
 int pc_chunk_free_units(struct pc_chunk *c, enum permcache_class cls,
-			unsigned int start, unsigned int nr, bool zero);
+			unsigned int start, unsigned int nr);
+int pc_chunk_free_secret(struct pc_chunk *c, struct page *page);
+unsigned int pc_node_zero_dirty(struct pc_node *pn);
 unsigned int pc_node_release_idle(struct pc_node *pn, unsigned int keep,
 				  unsigned int max);
 int pc_chunk_defer_free(struct pc_chunk *c, struct page *page);
@@ -236,6 +243,15 @@ unsigned int pc_node_take_unreferenced(struct pc_node *pn,
 
 /* page->private of a SECRET page on a node's pending list. */
 #define PC_PENDING_MAGIC	0x9c5ec2e7UL
+
+/*
+ * Freed SECRET pages zeroed together, with one local TLB flush: more than
+ * x86's tlb_single_page_flush_ceiling (33), above which one flush of the
+ * whole local TLB is cheaper than a flush per page.
+ */
+#define PC_ZERO_BATCH		64
+/* ...and a batch that does not fill is zeroed this long after its first. */
+#define PC_ZERO_DELAY_MS	10
 void pc_node_snapshot(struct pc_node *pn, struct permcache_stats *st);
 typedef void (*pc_chunk_fn)(const struct pc_chunk *c, bool idle, void *data);
 void pc_node_walk_chunks(struct pc_node *pn, pc_chunk_fn fn, void *data);
@@ -249,6 +265,7 @@ void pc_trim_wait(void);
 /* ---- deferred return of referenced SECRET pages: pc_secret.c ---- */
 
 void pc_secret_sweep_node(struct pc_node *pn);
+void pc_secret_zero_later(void);
 
 /* ---- debugfs: pc_debugfs.c ---- */
 
@@ -279,6 +296,7 @@ int pc_arch_map_alias(struct pc_chunk *c);
 void pc_arch_unmap_alias(struct pc_chunk *c);
 void pc_arch_flush_kernel_tlb(void);
 void pc_arch_fill_page(struct page *page, int byte);
+void pc_arch_zero_pages(struct list_head *pages);
 bool pc_arch_page_filled(struct page *page, int byte);
 int pc_arch_poke_copy(void *dst, const void *src, size_t len);
 int pc_arch_poke_set(void *dst, int byte, size_t len);

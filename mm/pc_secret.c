@@ -20,7 +20,9 @@
  * never carries a charge into its next use.
  *
  * Pending pages are swept by a work item that re-arms itself while any page
- * is still referenced, and by the next SECRET allocation on the node.
+ * is still referenced, and by the next SECRET allocation on the node.  The
+ * same work zeroes the freed pages that wait in a batch that did not fill
+ * (pc_chunk.c), PC_ZERO_DELAY_MS after the first of them.
  *
  * Locking: the node lock guards the pending list (pc_chunk.c); the sweep
  * takes it through pc_node_take_unreferenced() and does the rest without
@@ -76,12 +78,28 @@ static void pc_secret_sweep_fn(struct work_struct *work)
 		if (!pn)
 			continue;
 		pc_secret_sweep_node(pn);
+		pc_node_zero_dirty(pn);
 		again |= READ_ONCE(pn->nr_pending) != 0;
 	}
 	/* Someone still holds a page: look again shortly. */
 	if (again)
 		schedule_delayed_work(&pc_secret_sweep_work,
 				      msecs_to_jiffies(10));
+}
+
+/**
+ * pc_secret_zero_later() - zero the freed SECRET pages of every node soon
+ *
+ * Called when a node's dirty list gets its first page: a batch that does
+ * not fill up is zeroed by the sweep work within PC_ZERO_DELAY_MS, so that
+ * the pages and the chunks they keep in use do not wait for the next free.
+ *
+ * Context: Any context that may queue work.
+ */
+void pc_secret_zero_later(void)
+{
+	schedule_delayed_work(&pc_secret_sweep_work,
+			      msecs_to_jiffies(PC_ZERO_DELAY_MS));
 }
 
 /**

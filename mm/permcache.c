@@ -55,6 +55,8 @@ const char * const permcache_stat_names[PERMCACHE_NR_STAT_ITEMS] = {
 	[PERMCACHE_STAT_BAD_FREES]		= "bad_frees",
 	[PERMCACHE_STAT_SHRINK_SCANS]		= "shrink_scans",
 	[PERMCACHE_STAT_SHRINK_FREED]		= "shrink_freed",
+	[PERMCACHE_STAT_SECRET_ZEROED]		= "secret_zeroed",
+	[PERMCACHE_STAT_ZERO_BATCHES]		= "zero_batches",
 };
 
 struct pc_config pc_config = {
@@ -186,9 +188,14 @@ struct page *permcache_alloc_secret(int nid, gfp_t gfp)
  * permcache_free_secret() - free a page from permcache_alloc_secret()
  * @page: the page, with the reference count it was handed out with.
  *
- * The page is zeroed through a CPU-local mapping and stays out of the
- * direct map, in its chunk, until the chunk is released.  A page others may
- * still reference goes back through permcache_put_secret() instead.
+ * The page stays out of the direct map, in its chunk, until the chunk is
+ * released.  It is zeroed through CPU-local mappings in a batch of up to
+ * PC_ZERO_BATCH freed pages of its node, with one local TLB flush for the
+ * batch, and cannot be handed out again before that: the batch is zeroed
+ * when it is full, when the node runs out of free units, before chunks are
+ * released, and shortly after the first page of it was freed.  A page
+ * others may still reference goes back through permcache_put_secret()
+ * instead.
  *
  * Context: Process context; does not sleep.
  * Return: 0, or -EINVAL (with a warning, once) if @page is not a SECRET
@@ -205,8 +212,7 @@ int permcache_free_secret(struct page *page)
 	/* Someone else still holding the page would see it zeroed and reused. */
 	if (c && page_ref_count(page) == 1) {
 		nid = c->nid;
-		err = pc_chunk_free_units(c, PERMCACHE_SECRET, page - c->page,
-					  1, true);
+		err = pc_chunk_free_secret(c, page);
 	}
 	rcu_read_unlock();
 
@@ -310,7 +316,7 @@ int permcache_free_text(void *addr, size_t size)
 	 * No RCU section needed: the run pins the chunk.  With eager flushing
 	 * this sleeps (alias unmap, flush).
 	 */
-	err = pc_chunk_free_units(c, cls, start, nr, false);
+	err = pc_chunk_free_units(c, cls, start, nr);
 	if (!err)
 		return 0;
 

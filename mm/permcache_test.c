@@ -213,14 +213,60 @@ static void freed_secret_page_is_zeroed(struct kunit *test)
 	pc_arch_fill_page(page, 0x5a);
 	KUNIT_EXPECT_TRUE(test, pc_arch_page_filled(page, 0x5a));
 	KUNIT_ASSERT_EQ(test, permcache_free_secret(page), 0);
-	KUNIT_EXPECT_TRUE(test, pc_arch_page_filled(page, 0));
 
-	/* First fit hands the same page out again, still zero. */
+	/* Whatever is handed out meanwhile reads zero, never 0x5a. */
+	again = permcache_alloc_secret(page_to_nid(page), GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(again));
+	KUNIT_EXPECT_TRUE(test, pc_arch_page_filled(again, 0));
+	KUNIT_EXPECT_EQ(test, permcache_free_secret(again), 0);
+
+	/* Once the node's freed pages are zeroed, first fit hands it out. */
+	pc_node_zero_dirty(pc_node(page_to_nid(page)));
+	KUNIT_EXPECT_TRUE(test, pc_arch_page_filled(page, 0));
 	again = permcache_alloc_secret(page_to_nid(page), GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(again));
 	KUNIT_EXPECT_PTR_EQ(test, again, page);
 	KUNIT_EXPECT_TRUE(test, pc_arch_page_filled(again, 0));
 	KUNIT_EXPECT_EQ(test, permcache_free_secret(again), 0);
+}
+
+static void freed_secret_pages_are_zeroed_in_batches(struct kunit *test)
+{
+	int nid = numa_mem_id();
+	unsigned long zeroed, batches;
+	struct permcache_stats st;
+	struct page **pages;
+	unsigned int i;
+
+	pages = kunit_kcalloc(test, PC_ZERO_BATCH, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	for (i = 0; i < PC_ZERO_BATCH; i++) {
+		pages[i] = permcache_alloc_secret(nid, GFP_KERNEL);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(pages[i]));
+		pc_arch_fill_page(pages[i], 0x5a);
+	}
+	pc_node_zero_dirty(pc_node(nid));
+	zeroed = pc_test_stat(PERMCACHE_STAT_SECRET_ZEROED);
+	batches = pc_test_stat(PERMCACHE_STAT_ZERO_BATCHES);
+	for (i = 0; i < PC_ZERO_BATCH; i++)
+		KUNIT_EXPECT_EQ(test, permcache_free_secret(pages[i]), 0);
+	/* The sweep work may have zeroed part of them already: no more waits. */
+	pc_node_zero_dirty(pc_node(nid));
+
+	for (i = 0; i < PC_ZERO_BATCH; i++)
+		KUNIT_EXPECT_TRUE(test, pc_arch_page_filled(pages[i], 0));
+	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_SECRET_ZEROED),
+			zeroed + PC_ZERO_BATCH);
+	/* One batch when the frees ran together: fewer than a flush each. */
+	kunit_info(test, "%lu batches for %d pages\n",
+		   pc_test_stat(PERMCACHE_STAT_ZERO_BATCHES) - batches,
+		   PC_ZERO_BATCH);
+	KUNIT_EXPECT_LT(test, pc_test_stat(PERMCACHE_STAT_ZERO_BATCHES) - batches,
+			(unsigned long)PC_ZERO_BATCH / 2);
+	KUNIT_ASSERT_EQ(test, permcache_get_stats(nid, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.zero_pending, 0UL);
+	KUNIT_EXPECT_EQ(test, st.item[PERMCACHE_STAT_FREE_SECRET],
+			st.item[PERMCACHE_STAT_SECRET_ZEROED]);
 }
 
 static void many_secret_pages_fill_more_than_a_chunk(struct kunit *test)
@@ -243,6 +289,7 @@ static void many_secret_pages_fill_more_than_a_chunk(struct kunit *test)
 static struct kunit_case pc_secret_cases[] = {
 	KUNIT_CASE(secret_pages_land_on_requested_node),
 	KUNIT_CASE(secret_page_is_absent_from_direct_map),
+	KUNIT_CASE(freed_secret_pages_are_zeroed_in_batches),
 	KUNIT_CASE(freed_secret_page_is_zeroed),
 	KUNIT_CASE(many_secret_pages_fill_more_than_a_chunk),
 	{}

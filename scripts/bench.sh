@@ -72,4 +72,7 @@ for nodes in $BENCH_NODES; do
 done
 
 progress bench "writing the report into ${BENCH_OUT#$ROOT/}/"
-"$PY" "$ROOT/bench/report.py" --out "$BENCH_OUT" "${logs[@]}"
+# The README shows the latest results of a default run.
+readme=()
+[ "$BENCH_OUT" = "$ROOT/bench/results" ] && readme=(--readme "$ROOT/README.md")
+"$PY" "$ROOT/bench/report.py" --out "$BENCH_OUT" "${readme[@]}" "${logs[@]}"

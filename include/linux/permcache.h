@@ -51,6 +51,8 @@ enum permcache_stat_item {
 	PERMCACHE_STAT_BAD_FREES,
 	PERMCACHE_STAT_SHRINK_SCANS,
 	PERMCACHE_STAT_SHRINK_FREED,
+	PERMCACHE_STAT_SECRET_ZEROED,
+	PERMCACHE_STAT_ZERO_BATCHES,
 	PERMCACHE_NR_STAT_ITEMS,
 };
 
@@ -66,6 +68,8 @@ extern const char * const permcache_stat_names[PERMCACHE_NR_STAT_ITEMS];
  * @idle: chunks with no unit in use, by class; [PERMCACHE_CLEAN] as above.
  * @units_used: units in use, by class.
  * @units_total: units in the chunks of that class.
+ * @zero_pending: freed SECRET pages waiting to be zeroed; their units still
+ *	count in @units_used until they are.
  */
 struct permcache_stats {
 	unsigned long item[PERMCACHE_NR_STAT_ITEMS];
@@ -73,6 +77,7 @@ struct permcache_stats {
 	unsigned long idle[PERMCACHE_NR_CLASSES + 1];
 	unsigned long units_used[PERMCACHE_NR_CLASSES];
 	unsigned long units_total[PERMCACHE_NR_CLASSES];
+	unsigned long zero_pending;
 };
 
 #ifdef CONFIG_PERMCACHE

@@ -179,6 +179,18 @@ static int h_serve_reason(int nid, int cls, unsigned int nr)
 	list_for_each_entry(c, &pn->active[cls], list)
 		if (h_units_have_run(&c->units, nr))
 			return 3;
+	/* Freed pages to zero first: room for SECRET, maybe an idle chunk. */
+	if (pn->nr_dirty && cls == PERMCACHE_SECRET)
+		return 4;
+	list_for_each_entry(c, &pn->active[PERMCACHE_SECRET], list) {
+		struct page *page;
+		unsigned int n = 0;
+
+		list_for_each_entry(page, &pn->dirty, lru)
+			n += page->private == (unsigned long)c;
+		if (n && n == c->units.used)
+			return 4;
+	}
 	return 0;
 }
 
@@ -188,7 +200,8 @@ bool h_can_serve(int nid, int cls, unsigned int nr)
 }
 
 static const char *const h_why[] = { "", "free memory in the buddy allocator",
-	"an idle chunk", "room in an active chunk of the class" };
+	"an idle chunk", "room in an active chunk of the class",
+	"freed SECRET pages waiting to be zeroed" };
 
 /* Invariant 5: where did it land, and was it allowed to? */
 static void h_check_locality(int home, int got, const int *serv,
@@ -454,7 +467,7 @@ bool h_check(bool full)
 {
 	static const char *const kind[] = { "SECRET", "RO", "ROX", "CLEAN" };
 	unsigned long fails = h_failures, units[PERMCACHE_NR_CLASSES] = { 0 };
-	unsigned long live[2] = { 0 }, chunks = 0, nr[PC_NR_KINDS] = { 0 };
+	unsigned long live[2] = { 0 }, chunks = 0, nr[PC_NR_KINDS] = { 0 }, dirty = 0;
 	unsigned int led_units[SIM_MAX_REGIONS] = { 0 };
 	int exposed[SIM_MAX_REGIONS], owner[SIM_MAX_REGIONS];
 	struct permcache_stats st;
@@ -499,6 +512,39 @@ bool h_check(bool full)
 		if (full || a->touched)
 			h_check_contents(a);
 		a->touched = false;
+	}
+	/* Freed SECRET pages waiting to be zeroed keep their units in use. */
+	for (nid = 0; nid < sim.cfg.nr_nodes; nid++) {
+		struct pc_node *pn = pc_node(nid);
+		unsigned int n = 0;
+		struct page *page;
+
+		if (!pn)
+			continue;
+		list_for_each_entry(page, &pn->dirty, lru) {
+			struct pc_chunk *c = (struct pc_chunk *)page->private;
+
+			n++;
+			r = sim_pfn_region(page_to_pfn(page));
+			if (r < 0 || !c || c->nid != nid ||
+			    page_to_pfn(page) - pc_chunk_pfn(c) >= PC_CHUNK_PAGES) {
+				H_FAIL("invariant 7: dirty page pfn %#lx of node %d has no chunk of its own",
+				       page_to_pfn(page), nid);
+				continue;
+			}
+			if (exposed[r] == -2)
+				H_FAIL("invariant 7: dirty page of region %d, which is in the buddy allocator", r);
+			else if (exposed[r] >= 0 && exposed[r] != PERMCACHE_SECRET)
+				H_FAIL("invariant 1: region %d serves %s and has a dirty SECRET page",
+				       r, kind[exposed[r]]);
+			exposed[r] = PERMCACHE_SECRET;
+			led_units[r]++;
+			units[PERMCACHE_SECRET]++;
+			dirty++;
+		}
+		if (n != pn->nr_dirty)
+			H_FAIL("invariant 7: node %d counts %u dirty pages, its list %u",
+			       nid, pn->nr_dirty, n);
 	}
 	sim_check_tlb(exposed);
 
@@ -583,6 +629,9 @@ bool h_check(bool full)
 	if (ST(ALLOC_SECRET) - ST(FREE_SECRET) != live[0])
 		H_FAIL("invariant 7: alloc_secret %lu - free_secret %lu != %lu live",
 		       ST(ALLOC_SECRET), ST(FREE_SECRET), live[0]);
+	if (ST(FREE_SECRET) != ST(SECRET_ZEROED) + dirty || st.zero_pending != dirty)
+		H_FAIL("invariant 7: free_secret %lu != secret_zeroed %lu + %lu dirty (zero_pending %lu)",
+		       ST(FREE_SECRET), ST(SECRET_ZEROED), dirty, st.zero_pending);
 	if (ST(ALLOC_TEXT) - ST(FREE_TEXT) != live[1])
 		H_FAIL("invariant 7: alloc_text %lu - free_text %lu != %lu live",
 		       ST(ALLOC_TEXT), ST(FREE_TEXT), live[1]);

@@ -394,6 +394,30 @@ void pc_arch_fill_page(struct page *page, int byte)
 	sim_tlb_flush_local_temp(shim_cpu);
 }
 
+/* Batch zeroing: a temporary mapping per page, one local flush per batch. */
+void pc_arch_zero_pages(struct list_head *pages)
+{
+	struct page *page;
+	unsigned int i = 0;
+	int r;
+
+	list_for_each_entry(page, pages, lru) {
+		r = sim_chunk_region(page, "pc_arch_zero_pages");
+		if (r < 0)
+			continue;
+		sim.fills++;
+		sim_tlb_insert(shim_cpu, (struct sim_tlb_entry){ SIM_VA_TEMP,
+			SIM_TEMP_VA + (i % PC_ZERO_BATCH) * PAGE_SIZE, r,
+			(page_to_pfn(page) - SIM_PFN_BASE) % SIM_REGION_PAGES, 1,
+			SIM_R | SIM_W });
+		memset(sim_page_mem(page), 0, PAGE_SIZE);
+		if (++i % PC_ZERO_BATCH == 0)
+			sim_tlb_flush_local_temp(shim_cpu);
+	}
+	if (i % PC_ZERO_BATCH)
+		sim_tlb_flush_local_temp(shim_cpu);
+}
+
 bool pc_arch_page_filled(struct page *page, int byte)
 {
 	u8 *p = sim_page_mem(page);

@@ -22,6 +22,11 @@ void __wrap_pc_arch_fill_page(struct page *page, int byte)
 	(void)page;
 	(void)byte;
 }
+
+void __wrap_pc_arch_zero_pages(struct list_head *pages)
+{
+	(void)pages;
+}
 #endif
 
 #ifdef MUTANT_SYNC

@@ -108,7 +108,12 @@ static void bad_frees_change_nothing(void)
 
 		h_free(s);
 		h_check(true);
+		/* Freed, waiting to be zeroed: neither a free nor a put again. */
 		expect_misuse(permcache_free_secret(p), "double free of a SECRET page");
+		expect_misuse(permcache_put_secret(p), "put of a SECRET page already freed");
+		H_EQ(pc_node_zero_dirty(pc_node(0)), 1);
+		h_check(true);
+		expect_misuse(permcache_free_secret(p), "double free of a zeroed SECRET page");
 	}
 	h_free(h_led[0].addr == fa ? 0 : 1);
 	h_check(true);
@@ -290,16 +295,55 @@ static void numa_no_node_allocates_on_the_cpus_node(void)
 
 static void secret_page_is_zeroed_before_reuse(void)
 {
+	unsigned long local, works, batches;
+	struct permcache_stats st;
 	struct page *p;
-	int i;
+	int i, k;
 
 	boot(2, 2, 1, 1);
+	local = sim.local_flushes;
+	works = shim_delayed_works;
 	i = h_alloc_secret(0, 0);
 	p = h_led[i].page;
 	h_free(i);			/* the ledger wrote a secret into it */
+	H_EQ(shim_delayed_works - works, 1);	/* zeroed soon if no batch fills */
+	h_check(true);
+
+	/* Not zeroed yet, so not handed out: another page, zeroed, is. */
+	i = h_alloc_secret(0, 1);
+	H_EXPECT(i >= 0 && h_led[i].page != p, "a page was handed out before it was zeroed");
+	h_free(i);
+	H_EQ(sim.local_flushes - local, 0);
+
+	/* What the work runs: both in one batch with one local flush. */
+	H_EQ(pc_node_zero_dirty(pc_node(0)), 2);
+	H_EQ(sim.local_flushes - local, 1);
+	H_EQ(h_stat(PERMCACHE_STAT_ZERO_BATCHES), 1);
+	H_EQ(h_stat(PERMCACHE_STAT_SECRET_ZEROED), 2);
 	h_check(true);
 	i = h_alloc_secret(0, 1);	/* h_alloc_secret checks it reads zero */
 	H_EXPECT(i >= 0 && h_led[i].page == p, "first fit did not hand the page out again");
+	h_free(i);
+	H_EQ(pc_node_zero_dirty(pc_node(0)), 1);
+
+	/* A full batch zeroes itself, with one local flush for all its pages. */
+	for (k = 0; k < PC_ZERO_BATCH; k++)
+		H_EXPECT(h_alloc_secret(0, k % 2) >= 0, "allocation %d", k);
+	local = sim.local_flushes;
+	batches = h_stat(PERMCACHE_STAT_ZERO_BATCHES);
+	for (k = 0; k < PC_ZERO_BATCH - 1; k++)
+		h_free(h_nr_led - 1);
+	permcache_get_stats(0, &st);
+	H_EQ(st.zero_pending, PC_ZERO_BATCH - 1);
+	H_EQ(sim.local_flushes - local, 0);
+	h_check(true);
+	h_free(h_nr_led - 1);
+	permcache_get_stats(0, &st);
+	H_EQ(st.zero_pending, 0);
+	H_EQ(st.units_used[PERMCACHE_SECRET], 0);
+	H_EQ(sim.local_flushes - local, 1);
+	H_EQ(h_stat(PERMCACHE_STAT_ZERO_BATCHES) - batches, 1);
+	h_check(true);
 	done();
 }
 
@@ -434,6 +478,9 @@ static void put_secret_page_waits_for_its_last_reference(void)
 	put_page(page);				/* the last other one */
 	pc_secret_sweep_node(pc_node(0));
 	led_forget(i);
+	permcache_get_stats(0, &st);
+	H_EQ(st.zero_pending, 1);		/* freed, not zeroed yet */
+	H_EQ(pc_node_zero_dirty(pc_node(0)), 1);	/* what the work does next */
 	permcache_get_stats(0, &st);
 	H_EQ(st.units_used[PERMCACHE_SECRET], 0);
 	H_EQ(shim_memcg_uncharges - uncharges, 1);
