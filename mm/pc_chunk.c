@@ -535,7 +535,8 @@ static bool pc_page_is_dirty(const struct pc_chunk *c, const struct page *page)
  * their units.  The units stayed in use meanwhile, so no chunk of the batch
  * changed class or went away, and nobody else can reach the pages.
  */
-static void pc_node_zero_batch(struct pc_node *pn, struct list_head *batch)
+static unsigned int pc_node_zero_batch(struct pc_node *pn,
+				       struct list_head *batch)
 {
 	struct page *page, *tmp;
 	unsigned int n = 0;
@@ -561,6 +562,7 @@ static void pc_node_zero_batch(struct pc_node *pn, struct list_head *batch)
 	pc_stat_inc(pn, PERMCACHE_STAT_ZERO_BATCHES);
 	if (trim)
 		pc_trim_schedule();
+	return n;
 }
 
 /**
@@ -570,7 +572,7 @@ static void pc_node_zero_batch(struct pc_node *pn, struct list_head *batch)
  *
  * The page joins its node's dirty list and its unit stays in use until the
  * page is zeroed, so it cannot be handed out before.  The PC_ZERO_BATCH-th
- * dirty page zeroes the whole list; pc_secret_zero_later() makes sure a
+ * dirty page zeroes the whole list (pc_node_zero_dirty()); pc_secret_zero_later() makes sure a
  * shorter list does not wait long.
  *
  * Context: rcu_read_lock() held, as for the lookup; does not sleep.
@@ -580,8 +582,7 @@ static void pc_node_zero_batch(struct pc_node *pn, struct list_head *batch)
 int pc_chunk_free_secret(struct pc_chunk *c, struct page *page)
 {
 	struct pc_node *pn = pc_node(c->nid);
-	bool first = false;
-	LIST_HEAD(batch);
+	bool first = false, full = false;
 	int err = -EINVAL;
 
 	spin_lock(&pn->lock);
@@ -590,17 +591,14 @@ int pc_chunk_free_secret(struct pc_chunk *c, struct page *page)
 		page->private = (unsigned long)c;
 		list_add_tail(&page->lru, &pn->dirty);
 		first = !pn->nr_dirty++;
-		if (pn->nr_dirty >= PC_ZERO_BATCH) {
-			list_splice_init(&pn->dirty, &batch);
-			pn->nr_dirty = 0;
-		}
+		full = pn->nr_dirty >= PC_ZERO_BATCH;
 		pc_stat_inc(pn, PERMCACHE_STAT_FREE_SECRET);
 		err = 0;
 	}
 	spin_unlock(&pn->lock);
 
-	if (!list_empty(&batch))
-		pc_node_zero_batch(pn, &batch);
+	if (full)
+		pc_node_zero_dirty(pn);
 	else if (first)
 		pc_secret_zero_later();
 	return err;
@@ -615,18 +613,14 @@ int pc_chunk_free_secret(struct pc_chunk *c, struct page *page)
  */
 unsigned int pc_node_zero_dirty(struct pc_node *pn)
 {
-	unsigned int n;
 	LIST_HEAD(batch);
 
 	spin_lock(&pn->lock);
 	list_splice_init(&pn->dirty, &batch);
-	n = pn->nr_dirty;
 	pn->nr_dirty = 0;
 	spin_unlock(&pn->lock);
 
-	if (n)
-		pc_node_zero_batch(pn, &batch);
-	return n;
+	return list_empty(&batch) ? 0 : pc_node_zero_batch(pn, &batch);
 }
 
 /**
