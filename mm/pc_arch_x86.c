@@ -11,20 +11,29 @@
  *  - an RO/ROX alias is a PMD-aligned 2 MiB area in the module range, within
  *    rel32 reach of kernel text, mapped by one PMD at its final permission;
  *  - text is written only through text_poke_copy()/text_poke_set();
- *  - secret pages are filled through per-CPU temporary PTEs that only their
- *    CPU ever uses, flushed locally, as kmap_local does on highmem: a
- *    direct-map alias is never recreated and no shootdown is needed; freed
- *    pages are zeroed in batches with one local flush per batch.
+ *  - secret pages are zeroed, and chunks filled, through a temporary mm of
+ *    their CPU (as text_poke() writes text): no other CPU ever loads that
+ *    mm, so none can cache its translations, even speculatively, and a
+ *    local flush ends them; a direct-map alias is never recreated and no
+ *    shootdown is needed.  Freed pages are zeroed in batches;
+ *  - a text chunk keeps its direct-map PMD present, read-only and NX, so
+ *    that /proc/kcore, vread_iter() and the hibernation snapshot read it as
+ *    any other memory; its alias is the only executable mapping.
  *
- * Locking: the temporary PTEs are used with preemption disabled; nothing else
- * here keeps state.  text_poke_*() take text_mutex and sleep.
+ * Locking: a temporary mm is used with interrupts disabled, on the CPU it
+ * belongs to; nothing else here keeps state.  text_poke_*() take text_mutex
+ * and sleep.
  */
 
 #include <linux/gfp.h>
+#include <linux/kasan.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/sched/mm.h>
 #include <linux/set_memory.h>
+#include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <asm/mmu_context.h>
 #include <asm/pgtable.h>
 #include <asm/text-patching.h>
 #include <asm/tlbflush.h>
@@ -33,18 +42,19 @@
 #include "pc_internal.h"
 
 /*
- * Each CPU's temporary mappings: PC_ZERO_BATCH consecutive pages of kernel
- * virtual space, whose PTEs only that CPU ever sets, with preemption off.
+ * Each CPU's temporary mm: PC_ZERO_BATCH consecutive pages of user address
+ * space, with page tables allocated once, that only this CPU ever loads.
  */
 struct pc_tmp_map {
+	struct mm_struct *mm;
 	unsigned long addr;
 	pte_t *ptep[PC_ZERO_BATCH];
 };
 
 static DEFINE_PER_CPU(struct pc_tmp_map, pc_tmp_map);
 
-/* x86's default tlb_single_page_flush_ceiling, which is not exported. */
-#define PC_TMP_FLUSH_CEILING	33
+/* Where the slots are in each temporary mm: any user address will do. */
+#define PC_TMP_ADDR	SZ_1G
 
 static int pc_tmp_map_pte(pte_t *pte, unsigned long addr, void *data)
 {
@@ -55,7 +65,11 @@ static int pc_tmp_map_pte(pte_t *pte, unsigned long addr, void *data)
 }
 
 /**
- * pc_arch_init() - reserve PC_ZERO_BATCH temporary PTEs per possible CPU
+ * pc_arch_init() - create a temporary mm per possible CPU
+ *
+ * Each holds page tables for PC_ZERO_BATCH pages, so that using it later
+ * allocates nothing.  An mm that could not be set up is kept (and freed
+ * with nothing else) only on failure paths, which fail permcache's init.
  *
  * Context: Process context, once.
  * Return: 0, or -ENOMEM.
@@ -66,16 +80,19 @@ int pc_arch_init(void)
 
 	for_each_possible_cpu(cpu) {
 		struct pc_tmp_map *tm = per_cpu_ptr(&pc_tmp_map, cpu);
-		struct vm_struct *area;
+		struct mm_struct *mm = mm_alloc();
 
-		area = get_vm_area(PC_ZERO_BATCH * PAGE_SIZE, VM_MAP);
-		if (!area)
+		if (!mm)
 			return -ENOMEM;
-		tm->addr = (unsigned long)area->addr;
-		if (apply_to_page_range(&init_mm, tm->addr,
-					PC_ZERO_BATCH * PAGE_SIZE,
-					pc_tmp_map_pte, tm))
+		/* Xen PV guests need the PGD pinned, as for text_poke's mm. */
+		paravirt_enter_mmap(mm);
+		tm->addr = PC_TMP_ADDR;
+		if (apply_to_page_range(mm, tm->addr, PC_ZERO_BATCH * PAGE_SIZE,
+					pc_tmp_map_pte, tm)) {
+			mmput(mm);
 			return -ENOMEM;
+		}
+		tm->mm = mm;
 	}
 	return 0;
 }
@@ -165,6 +182,20 @@ int pc_arch_restore_direct(struct page *page)
 }
 
 /**
+ * pc_arch_ro_direct() - make a chunk's direct map present, read-only and NX
+ * @page: first page of the chunk.
+ *
+ * The 2 MiB PMD stays one PMD.  From not present this needs no flush.
+ *
+ * Context: Process context.
+ * Return: 0, or a negative errno from change_page_attr.
+ */
+int pc_arch_ro_direct(struct page *page)
+{
+	return set_direct_map_ro_noflush(page, PC_CHUNK_PAGES);
+}
+
+/**
  * pc_arch_map_alias() - map a chunk in the module range at its class's
  * permission, with one PMD
  * @c: busy chunk of class RO or ROX; c->alias and c->arch are set.
@@ -179,18 +210,30 @@ int pc_arch_map_alias(struct pc_chunk *c)
 {
 	pgprot_t prot = c->cls == PERMCACHE_ROX ? PAGE_KERNEL_ROX : PAGE_KERNEL_RO;
 	struct vm_struct *area;
+	struct page **pages;
 	unsigned long addr;
+	unsigned int i;
+	int err;
 
+	/* The PMD needs pages[0] only; KMSAN's hook reads one per 4 KiB. */
+	pages = kmalloc_array(PC_CHUNK_PAGES, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	for (i = 0; i < PC_CHUNK_PAGES; i++)
+		pages[i] = c->page + i;
 	area = __get_vm_area_node(PC_CHUNK_SIZE, PC_CHUNK_SIZE, PMD_SHIFT,
 				  VM_MAP | VM_NO_GUARD, MODULES_VADDR,
 				  MODULES_END, c->nid, GFP_KERNEL,
 				  __builtin_return_address(0));
-	if (!area)
+	if (!area) {
+		kfree(pages);
 		return -ENOMEM;
+	}
 	addr = (unsigned long)area->addr;
-	/* Only pages[0] is read for a PMD-sized page_shift. */
-	if (vmap_pages_range_noflush(addr, addr + PC_CHUNK_SIZE, prot,
-				     &c->page, PMD_SHIFT)) {
+	err = vmap_pages_range_noflush(addr, addr + PC_CHUNK_SIZE, prot, pages,
+				       PMD_SHIFT);
+	kfree(pages);
+	if (err) {
 		free_vm_area(area);
 		return -ENOMEM;
 	}
@@ -229,48 +272,56 @@ void pc_arch_flush_kernel_tlb(void)
 	flush_tlb_all();
 }
 
-/* Map @page at temporary slot @i of this CPU; preemption must be off. */
+/*
+ * Load this CPU's temporary mm, with interrupts off until pc_tmp_end().
+ * KASAN does not know the temporary user addresses, as for text_poke().
+ */
+static struct pc_tmp_map *pc_tmp_begin(temp_mm_state_t *prev,
+				       unsigned long *flags)
+{
+	struct pc_tmp_map *tm;
+
+	local_irq_save(*flags);
+	tm = this_cpu_ptr(&pc_tmp_map);
+	*prev = use_temporary_mm(tm->mm);
+	kasan_disable_current();
+	return tm;
+}
+
+/* Map @page at temporary slot @i of this CPU's temporary mm. */
 static void *pc_tmp_map_slot(struct pc_tmp_map *tm, unsigned int i,
 			     struct page *page)
 {
-	set_pte(tm->ptep[i], mk_pte(page, PAGE_KERNEL));
-	return (void *)(tm->addr + i * PAGE_SIZE);
+	/* Not global: the entries must go with the mm's own flush. */
+	pgprot_t prot = __pgprot(pgprot_val(PAGE_KERNEL) & ~_PAGE_GLOBAL);
+	unsigned long addr = tm->addr + i * PAGE_SIZE;
+
+	set_pte_at(tm->mm, addr, tm->ptep[i], mk_pte(page, prot));
+	return (void *)addr;
 }
 
 /*
- * Unmap slots [0, @nr) of this CPU.  Only this CPU ever used them, so a
- * local flush is enough: one page at a time up to x86's single-page flush
- * ceiling, above it the whole local TLB at once, as flush_tlb_kernel_range()
- * decides for all CPUs.
+ * Unmap slots [0, @nr) of this CPU's temporary mm, leave it and flush its
+ * range, which only this CPU can have cached: no IPI, as in text_poke().
  */
-static void pc_tmp_unmap_slots(struct pc_tmp_map *tm, unsigned int nr)
+static void pc_tmp_end(struct pc_tmp_map *tm, unsigned int nr,
+		       temp_mm_state_t prev, unsigned long flags)
 {
 	unsigned int i;
 
+	kasan_enable_current();
+	barrier();
 	for (i = 0; i < nr; i++)
-		pte_clear(&init_mm, tm->addr + i * PAGE_SIZE, tm->ptep[i]);
-	if (nr > PC_TMP_FLUSH_CEILING) {
-		__flush_tlb_all();
-		return;
-	}
-	for (i = 0; i < nr; i++)
-		flush_tlb_one_kernel(tm->addr + i * PAGE_SIZE);
-}
-
-static void *pc_tmp_map_get(struct page *page)
-{
-	preempt_disable();
-	return pc_tmp_map_slot(this_cpu_ptr(&pc_tmp_map), 0, page);
-}
-
-static void pc_tmp_map_put(void)
-{
-	pc_tmp_unmap_slots(this_cpu_ptr(&pc_tmp_map), 1);
-	preempt_enable();
+		pte_clear(tm->mm, tm->addr + i * PAGE_SIZE, tm->ptep[i]);
+	unuse_temporary_mm(prev);
+	if (nr)
+		flush_tlb_mm_range(tm->mm, tm->addr, tm->addr + nr * PAGE_SIZE,
+				   PAGE_SHIFT, false);
+	local_irq_restore(flags);
 }
 
 /**
- * pc_arch_fill_page() - fill a page that has no kernel mapping
+ * pc_arch_fill_page() - fill a page through this CPU's temporary mm
  * @page: page of a chunk.
  * @byte: value.
  *
@@ -278,42 +329,48 @@ static void pc_tmp_map_put(void)
  */
 void pc_arch_fill_page(struct page *page, int byte)
 {
-	void *addr = pc_tmp_map_get(page);
+	temp_mm_state_t prev;
+	unsigned long flags;
+	struct pc_tmp_map *tm = pc_tmp_begin(&prev, &flags);
+	void *addr = pc_tmp_map_slot(tm, 0, page);
 
 	if (byte)
 		memset(addr, byte, PAGE_SIZE);
 	else
 		clear_page(addr);
-	pc_tmp_map_put();
+	pc_tmp_end(tm, 1, prev, flags);
 }
 
 /**
- * pc_arch_zero_pages() - zero pages that have no kernel mapping
+ * pc_arch_zero_pages() - zero pages through this CPU's temporary mm
  * @pages: pages of chunks, linked through page->lru; the list is not
  *	changed.
  *
- * Up to PC_ZERO_BATCH pages at a time are mapped at this CPU's temporary
- * slots, zeroed and unmapped with one local flush.
+ * Up to PC_ZERO_BATCH pages at a time are mapped, zeroed and unmapped with
+ * one local flush, interrupts off for each batch.
  *
  * Context: Process context; does not sleep.
  */
 void pc_arch_zero_pages(struct list_head *pages)
 {
-	struct pc_tmp_map *tm;
+	struct pc_tmp_map *tm = NULL;
+	temp_mm_state_t prev;
+	unsigned long flags;
 	struct page *page;
 	unsigned int i = 0;
 
-	preempt_disable();
-	tm = this_cpu_ptr(&pc_tmp_map);
 	list_for_each_entry(page, pages, lru) {
+		if (!tm)
+			tm = pc_tmp_begin(&prev, &flags);
 		clear_page(pc_tmp_map_slot(tm, i, page));
 		if (++i == PC_ZERO_BATCH) {
-			pc_tmp_unmap_slots(tm, i);
+			pc_tmp_end(tm, i, prev, flags);
+			tm = NULL;
 			i = 0;
 		}
 	}
-	pc_tmp_unmap_slots(tm, i);
-	preempt_enable();
+	if (tm)
+		pc_tmp_end(tm, i, prev, flags);
 }
 
 /**
@@ -326,10 +383,12 @@ void pc_arch_zero_pages(struct list_head *pages)
  */
 bool pc_arch_page_filled(struct page *page, int byte)
 {
-	const u8 *p = pc_tmp_map_get(page);
-	bool ok = !memchr_inv(p, byte, PAGE_SIZE);
+	temp_mm_state_t prev;
+	unsigned long flags;
+	struct pc_tmp_map *tm = pc_tmp_begin(&prev, &flags);
+	bool ok = !memchr_inv(pc_tmp_map_slot(tm, 0, page), byte, PAGE_SIZE);
 
-	pc_tmp_map_put();
+	pc_tmp_end(tm, 1, prev, flags);
 	return ok;
 }
 

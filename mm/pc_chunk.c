@@ -17,8 +17,23 @@
  *
  * Invariant 1 (no stale access) is enforced here: memory is exposed under a
  * new class, or returned to the buddy allocator, only after pc_flush_sync()
- * for the generation its dropped alias needs.  Invariant 3 (no direct-map
- * splits): chunks leave and re-enter the direct map as whole 2 MiB units.
+ * for the generation its dropped alias (and, for text becoming SECRET, its
+ * read-only direct map) needs.  Invariant 3 (no direct-map splits): chunks
+ * change their direct-map state only as whole 2 MiB units.
+ *
+ * Direct map, by class: a clean or SECRET chunk is not present in it; a
+ * text (RO/ROX) chunk is present, read-only and NX, so that /proc/kcore,
+ * vread_iter() and the hibernation snapshot read it like any other memory.
+ * Going from not present to read-only needs no flush; the way back is
+ * covered by the flush that dropping the alias already needs.
+ *
+ * Hardware poison (invariant 8): a poisoned page is never zeroed, filled,
+ * handed out or freed back.  A chunk found to hold one is retired: it moves
+ * to its node's retired list, keeps the units in use until their owners
+ * free them, serves nothing new and is never released (the 2 MiB are lost
+ * to the system, as the poisoned page is).  It is checked for at hand-out,
+ * before zeroing, before a class change refills the chunk and before a
+ * release.
  *
  * Lookups: two XArrays map a chunk's pfn and its alias address to the chunk,
  * so that frees find it without a global lock.  Lookups run under RCU; the
@@ -48,6 +63,12 @@
 
 static DEFINE_XARRAY(pc_by_pfn);
 static DEFINE_XARRAY(pc_by_alias);
+
+/*
+ * Set while a hibernation image may be made (pc_neighbour.c): no chunk is
+ * acquired then, since a new chunk is out of the direct map.
+ */
+bool pc_acquire_blocked;
 
 /*
  * Which idle chunks to take first, to convert or to release: clean ones,
@@ -151,6 +172,8 @@ static unsigned int pc_acquire_batch(const int *nids, unsigned int nr,
 	unsigned int i, got = 0;
 	LIST_HEAD(batch);
 
+	if (READ_ONCE(pc_acquire_blocked))
+		return 0;
 	for (i = 0; i < nr; i++) {
 		c = pc_chunk_create(nids[i]);
 		if (!c) {
@@ -225,15 +248,85 @@ static void pc_chunk_drop_alias(struct pc_chunk *c)
 	c->flush_gen = pc_gen_later(c->flush_gen, pc_flush_gen_need());
 }
 
+static bool pc_class_is_text(unsigned int cls)
+{
+	return cls == PERMCACHE_RO || cls == PERMCACHE_ROX;
+}
+
+/**
+ * pc_chunk_pages_poisoned() - is a page of a chunk hardware-poisoned?
+ * @c: chunk.
+ * @first: first page to look at.
+ * @nr: number of pages.
+ *
+ * Context: Any context.
+ * Return: true if PageHWPoison() is set on any of them.
+ */
+bool pc_chunk_pages_poisoned(const struct pc_chunk *c, unsigned int first,
+			     unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = first; i < first + nr; i++)
+		if (unlikely(PageHWPoison(c->page + i)))
+			return true;
+	return false;
+}
+
+/**
+ * pc_node_retire() - take a chunk with a poisoned page out of service
+ * @pn: its node cache, locked.
+ * @c: the chunk, on one of @pn's lists or busy (then the caller owns it and
+ *	this puts it on the retired list).
+ *
+ * Context: pn->lock held.
+ */
+void pc_node_retire(struct pc_node *pn, struct pc_chunk *c)
+{
+	lockdep_assert_held(&pn->lock);
+
+	if (c->poisoned)
+		return;
+	if (c->busy)
+		c->busy = false;
+	else if (!c->units.used)
+		pn->nr_idle--;
+	c->poisoned = true;
+	list_move(&c->list, &pn->retired);
+	pn->nr_retired++;
+	pc_stat_inc(pn, PERMCACHE_STAT_HWPOISONED);
+}
+
 /*
- * Give a busy, empty chunk class @cls: drop its old alias, wait for the flush
- * that makes the old mapping unreachable, refill the memory with the byte the
- * new class keeps in free units, and map the new alias at its final
- * permission.
+ * A busy text chunk that stops being text: drop its alias and take its
+ * read-only direct map away; one flush (the caller's) covers both.
+ */
+static int pc_chunk_untext(struct pc_chunk *c)
+{
+	int err = 0;
+
+	pc_chunk_drop_alias(c);
+	if (pc_class_is_text(c->cls)) {
+		err = pc_arch_unmap_direct(c->page);
+		c->flush_gen = pc_gen_later(c->flush_gen, pc_flush_gen_need());
+	}
+	return err;
+}
+
+/*
+ * Give a busy, empty chunk class @cls: drop its old alias (and read-only
+ * direct map if it becomes SECRET), wait for the flush that makes the old
+ * mappings unreachable, refill the memory with the byte the new class keeps
+ * in free units, and map a text chunk read-only in the direct map and at
+ * its final permission in a new alias.
+ *
+ * Return: 0; -EHWPOISON if a page of the chunk is poisoned (the caller
+ * retires it); or another errno, the chunk then being clean.
  */
 static int pc_chunk_set_class(struct pc_node *pn, struct pc_chunk *c,
 			      enum permcache_class cls)
 {
+	bool was_text = pc_class_is_text(c->cls);
 	u8 fill = pc_class_fill(cls);
 	unsigned long i;
 	int err;
@@ -242,9 +335,18 @@ static int pc_chunk_set_class(struct pc_node *pn, struct pc_chunk *c,
 		pc_stat_inc(pn, PERMCACHE_STAT_CLASS_CHANGES);
 
 	pc_chunk_drop_alias(c);
+	if (was_text && !pc_class_is_text(cls)) {
+		err = pc_chunk_untext(c);
+		was_text = false;
+		if (WARN_ON_ONCE(err))
+			return err;
+	}
 	pc_flush_sync(pn, c->flush_gen);
 	c->flush_gen = 0;
-	c->cls = PC_CLEAN;
+	c->cls = was_text ? c->cls : PC_CLEAN;
+
+	if (pc_chunk_pages_poisoned(c, 0, PC_CHUNK_PAGES))
+		return -EHWPOISON;
 
 	if (c->fill != fill) {
 		for (i = 0; i < PC_CHUNK_PAGES; i++)
@@ -253,9 +355,18 @@ static int pc_chunk_set_class(struct pc_node *pn, struct pc_chunk *c,
 	}
 
 	pc_units_reset(&c->units, pc_class_unit_shift(cls));
-	c->cls = cls;
-	if (cls == PERMCACHE_SECRET)
+	if (cls == PERMCACHE_SECRET) {
+		c->cls = cls;
 		return 0;
+	}
+
+	/* Not present -> read-only needs no flush (invariant 8: kcore). */
+	if (!was_text) {
+		err = pc_arch_ro_direct(c->page);
+		if (WARN_ON_ONCE(err))
+			return err;
+	}
+	c->cls = cls;
 
 	/* W^X (invariant 2): mapped once, at its final permission. */
 	err = pc_arch_map_alias(c);
@@ -271,6 +382,8 @@ static int pc_chunk_set_class(struct pc_node *pn, struct pc_chunk *c,
 	return 0;
 
 unclass:
+	/* A clean chunk is out of the direct map, as a SECRET one. */
+	WARN_ON_ONCE(pc_chunk_untext(c));
 	c->cls = PC_CLEAN;
 	return err;
 }
@@ -334,24 +447,9 @@ static struct pc_chunk *pc_node_take_idle(struct pc_node *pn)
 	return NULL;
 }
 
-/**
- * pc_node_alloc() - take @nr units of class @cls from node @pn
- * @pn: node cache.
- * @cls: class.
- * @nr: number of units, at most a chunk's worth.
- * @may_block: whether a chunk may be converted or acquired (sleeps).
- * @chunkp: the chunk the units come from.
- *
- * Tries, in order: a chunk of class @cls in use, the same after zeroing the
- * node's freed SECRET pages if any wait, an idle chunk of class @cls (no
- * flush), an idle chunk of another class or none (flush only if its
- * dropped alias is not yet covered), a new chunk from this node.
- *
- * Context: Process context; sleeps only if @may_block.
- * Return: the first unit, or -ENOMEM if this node cannot supply a chunk.
- */
-long pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
-		   unsigned int nr, bool may_block, struct pc_chunk **chunkp)
+static long __pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
+			    unsigned int nr, bool may_block,
+			    struct pc_chunk **chunkp)
 {
 	struct pc_chunk *c;
 	long start;
@@ -385,6 +483,12 @@ long pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
 	err = pc_chunk_set_class(pn, c, cls);
 
 	spin_lock(&pn->lock);
+	if (err == -EHWPOISON) {
+		INIT_LIST_HEAD(&c->list);
+		pc_node_retire(pn, c);
+		spin_unlock(&pn->lock);
+		return -ENOMEM;
+	}
 	c->busy = false;
 	if (err) {
 		list_add(&c->list, &pn->idle[c->cls]);
@@ -405,6 +509,54 @@ long pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
 		*chunkp = c;
 	}
 	spin_unlock(&pn->lock);
+	return start;
+}
+
+/*
+ * Are units [@start, @start + @nr) of @c, just taken, on a poisoned page?
+ * Then the chunk retires with them still in use, and they are not handed out.
+ */
+static bool pc_units_poisoned(struct pc_node *pn, struct pc_chunk *c,
+			      long start, unsigned int nr)
+{
+	unsigned long first = pc_unit_to_offset(&c->units, start);
+	unsigned long end = pc_unit_to_offset(&c->units, start + nr);
+
+	if (likely(!pc_chunk_pages_poisoned(c, first >> PAGE_SHIFT,
+					    DIV_ROUND_UP(end, PAGE_SIZE) -
+					    (first >> PAGE_SHIFT))))
+		return false;
+	spin_lock(&pn->lock);
+	pc_node_retire(pn, c);
+	spin_unlock(&pn->lock);
+	return true;
+}
+
+/**
+ * pc_node_alloc() - take @nr units of class @cls from node @pn
+ * @pn: node cache.
+ * @cls: class.
+ * @nr: number of units, at most a chunk's worth.
+ * @may_block: whether a chunk may be converted or acquired (sleeps).
+ * @chunkp: the chunk the units come from.
+ *
+ * Tries, in order: a chunk of class @cls in use, the same after zeroing the
+ * node's freed SECRET pages if any wait, an idle chunk of class @cls (no
+ * flush), an idle chunk of another class or none (flush only if its
+ * dropped alias is not yet covered), a new chunk from this node.
+ *
+ * Context: Process context; sleeps only if @may_block.
+ * Return: the first unit, or -ENOMEM if this node cannot supply a chunk.
+ */
+long pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
+		   unsigned int nr, bool may_block, struct pc_chunk **chunkp)
+{
+	long start;
+
+	/* Each round that finds poison retires a chunk, so this ends. */
+	do {
+		start = __pc_node_alloc(pn, cls, nr, may_block, chunkp);
+	} while (start >= 0 && pc_units_poisoned(pn, *chunkp, start, nr));
 	return start;
 }
 
@@ -452,6 +604,9 @@ static bool pc_chunk_requeue(struct pc_node *pn, struct pc_chunk *c,
 {
 	lockdep_assert_held(&pn->lock);
 
+	/* A retired chunk stays retired, used or not. */
+	if (c->poisoned)
+		return false;
 	if (!c->units.used) {
 		list_move(&c->list, &pn->idle[c->cls]);
 		pn->nr_idle++;
@@ -496,7 +651,8 @@ int pc_chunk_free_units(struct pc_chunk *c, enum permcache_class cls,
 		goto unlock;
 
 	pc_stat_inc(pn, PERMCACHE_STAT_FREE_TEXT);
-	eager = !c->units.used && !READ_ONCE(pc_config.lazy_flush) && c->alias;
+	eager = !c->units.used && !READ_ONCE(pc_config.lazy_flush) && c->alias &&
+		!c->poisoned;
 	if (eager) {
 		list_del_init(&c->list);
 		c->busy = true;
@@ -507,7 +663,7 @@ unlock:
 	spin_unlock(&pn->lock);
 
 	if (eager) {
-		pc_chunk_drop_alias(c);
+		WARN_ON_ONCE(pc_chunk_untext(c));
 		pc_flush_now(pn);
 		c->flush_gen = 0;
 
@@ -542,11 +698,23 @@ static unsigned int pc_node_zero_batch(struct pc_node *pn,
 	unsigned int n = 0;
 	struct pc_chunk *c;
 	bool was_full, trim = false;
+	LIST_HEAD(poisoned);
+
+	/* A poisoned page is never zeroed: it keeps its unit, its chunk retires. */
+	list_for_each_entry_safe(page, tmp, batch, lru)
+		if (unlikely(PageHWPoison(page)))
+			list_move(&page->lru, &poisoned);
 
 	/* Invariant 4: CPU-local mappings, flushed locally, never the direct map. */
 	pc_arch_zero_pages(batch);
 
 	spin_lock(&pn->lock);
+	list_for_each_entry_safe(page, tmp, &poisoned, lru) {
+		list_del_init(&page->lru);
+		c = (struct pc_chunk *)page->private;
+		page->private = 0;
+		pc_node_retire(pn, c);
+	}
 	list_for_each_entry_safe(page, tmp, batch, lru) {
 		list_del_init(&page->lru);
 		c = (struct pc_chunk *)page->private;
@@ -558,8 +726,10 @@ static unsigned int pc_node_zero_batch(struct pc_node *pn,
 	}
 	spin_unlock(&pn->lock);
 
-	pc_stat_add(pn, PERMCACHE_STAT_SECRET_ZEROED, n);
-	pc_stat_inc(pn, PERMCACHE_STAT_ZERO_BATCHES);
+	if (n) {
+		pc_stat_add(pn, PERMCACHE_STAT_SECRET_ZEROED, n);
+		pc_stat_inc(pn, PERMCACHE_STAT_ZERO_BATCHES);
+	}
 	if (trim)
 		pc_trim_schedule();
 	return n;
@@ -623,23 +793,9 @@ unsigned int pc_node_zero_dirty(struct pc_node *pn)
 	return list_empty(&batch) ? 0 : pc_node_zero_batch(pn, &batch);
 }
 
-/**
- * pc_node_release_idle() - return idle chunks of a node to the buddy allocator
- * @pn: node cache.
- * @keep: idle chunks to leave in the cache.
- * @max: release at most this many.
- *
- * Freed SECRET pages waiting to be zeroed are zeroed first, so that chunks
- * they kept in use count as idle.  Chunks with no alias go first, then RO,
- * then ROX.  Aliases are dropped for
- * the whole batch before one flush, if any is still needed, covers them all;
- * then each chunk goes back into the direct map as a 2 MiB unit.
- *
- * Context: Process context; sleeps.
- * Return: the number of chunks released.
- */
-unsigned int pc_node_release_idle(struct pc_node *pn, unsigned int keep,
-				  unsigned int max)
+/* Release up to @max idle chunks of the first @nr_kinds kinds of pc_idle_order[]. */
+static unsigned int pc_node_release(struct pc_node *pn, unsigned int keep,
+				    unsigned int max, unsigned int nr_kinds)
 {
 	struct pc_chunk *c, *tmp;
 	unsigned int i, n = 0;
@@ -650,12 +806,17 @@ unsigned int pc_node_release_idle(struct pc_node *pn, unsigned int keep,
 	pc_node_zero_dirty(pn);
 
 	spin_lock(&pn->lock);
-	for (i = 0; i < ARRAY_SIZE(pc_idle_order) && n < max; i++) {
+	for (i = 0; i < nr_kinds && n < max; i++) {
 		while (n < max && pn->nr_idle > keep &&
 		       !list_empty(&pn->idle[pc_idle_order[i]])) {
 			/* The coldest chunk is at the tail. */
 			c = list_last_entry(&pn->idle[pc_idle_order[i]],
 					    struct pc_chunk, list);
+			/* Never hand a poisoned page back to the buddy allocator. */
+			if (pc_chunk_pages_poisoned(c, 0, PC_CHUNK_PAGES)) {
+				pc_node_retire(pn, c);
+				continue;
+			}
 			list_move(&c->list, &batch);
 			c->busy = true;
 			c->dead = true;
@@ -693,6 +854,45 @@ unsigned int pc_node_release_idle(struct pc_node *pn, unsigned int keep,
 }
 
 /**
+ * pc_node_release_idle() - return idle chunks of a node to the buddy allocator
+ * @pn: node cache.
+ * @keep: idle chunks to leave in the cache.
+ * @max: release at most this many.
+ *
+ * Freed SECRET pages waiting to be zeroed are zeroed first, so that chunks
+ * they kept in use count as idle.  Chunks with no alias go first, then RO,
+ * then ROX.  Aliases are dropped for
+ * the whole batch before one flush, if any is still needed, covers them all;
+ * then each chunk goes back into the direct map as a 2 MiB unit.
+ *
+ * Context: Process context; sleeps.
+ * Return: the number of chunks released.
+ */
+unsigned int pc_node_release_idle(struct pc_node *pn, unsigned int keep,
+				  unsigned int max)
+{
+	return pc_node_release(pn, keep, max, ARRAY_SIZE(pc_idle_order));
+}
+
+/**
+ * pc_node_release_unmapped() - release every idle chunk that is out of the
+ * direct map
+ * @pn: node cache.
+ *
+ * Idle clean and SECRET chunks go, whatever the reserve; text chunks stay
+ * (their direct map is present).  For readers that copy every page through
+ * the direct map, such as the hibernation snapshot.
+ *
+ * Context: Process context; sleeps.
+ * Return: the number of chunks released.
+ */
+unsigned int pc_node_release_unmapped(struct pc_node *pn)
+{
+	/* pc_idle_order[] lists the two unmapped kinds first. */
+	return pc_node_release(pn, 0, UINT_MAX, 2);
+}
+
+/**
  * pc_node_snapshot() - add a node's counters and chunk walk to @st
  * @pn: node cache.
  * @st: snapshot to add to.
@@ -709,6 +909,14 @@ void pc_node_snapshot(struct pc_node *pn, struct permcache_stats *st)
 
 	spin_lock(&pn->lock);
 	st->zero_pending += pn->nr_dirty;
+	st->retired += pn->nr_retired;
+	list_for_each_entry(c, &pn->retired, list) {
+		if (c->cls < PERMCACHE_NR_CLASSES) {
+			st->units_used[c->cls] += c->units.used;
+			st->units_total[c->cls] += c->units.nr;
+		}
+		st->chunks[c->cls]++;
+	}
 	for (i = 0; i < PC_NR_KINDS; i++) {
 		list_for_each_entry(c, &pn->idle[i], list) {
 			st->chunks[i]++;
@@ -750,6 +958,8 @@ void pc_node_walk_chunks(struct pc_node *pn, pc_chunk_fn fn, void *data)
 	for (i = 0; i < PC_NR_KINDS; i++)
 		list_for_each_entry(c, &pn->idle[i], list)
 			fn(c, true, data);
+	list_for_each_entry(c, &pn->retired, list)
+		fn(c, false, data);
 	spin_unlock(&pn->lock);
 }
 

@@ -64,6 +64,7 @@ static int pc_stats_show(struct seq_file *m, void *v)
 			   st.units_total[i]);
 	}
 	seq_printf(m, "zero_pending %lu\n", st.zero_pending);
+	seq_printf(m, "chunks_retired %lu\n", st.retired);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pc_stats);

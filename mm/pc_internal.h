@@ -114,6 +114,9 @@ static inline bool pc_offset_is_unit(const struct pc_units *u,
  * @fill: byte every free unit holds.
  * @busy: off the lists, owned by one thread that converts or releases it.
  * @dead: released; a stale lookup must not touch it.
+ * @poisoned: a page of it is hardware-poisoned: it is on its node's
+ *	@retired list, its units can still be freed but are never handed out
+ *	again, and it is never released.
  * @alias: start of the RO/ROX alias in the module range, or 0.
  * @arch: arch-private data of the alias.
  * @flush_gen: flush generation that must complete before the memory may be
@@ -129,6 +132,7 @@ struct pc_chunk {
 	u8 fill;
 	bool busy;
 	bool dead;
+	bool poisoned;
 	unsigned long alias;
 	void *arch;
 	unsigned long flush_gen;
@@ -152,6 +156,11 @@ static inline unsigned long pc_chunk_pfn(const struct pc_chunk *c)
  * @idle: chunks with no unit in use, per class, [PC_CLEAN] for clean ones.
  * @nr_chunks: chunks this node owns, busy ones included.
  * @nr_idle: chunks on the @idle lists.
+ * @retired: chunks taken out of service because a page of theirs is
+ *	hardware-poisoned (see pc_chunk.c).
+ * @nr_retired: chunks on @retired.
+ * @shrink_credit: pages the shrinker was asked to scan that did not yet
+ *	add up to a whole chunk.
  * @pending: SECRET pages given back while still referenced, linked through
  *	page->lru, waiting for their last other reference to go.
  * @nr_pending: pages on @pending.
@@ -169,8 +178,11 @@ struct pc_node {
 	struct list_head active[PERMCACHE_NR_CLASSES];
 	struct list_head idle[PC_NR_KINDS];
 	struct list_head pending;
+	struct list_head retired;
 	unsigned int nr_chunks;
 	unsigned int nr_idle;
+	unsigned int nr_retired;
+	atomic_long_t shrink_credit;
 	unsigned int nr_pending;
 	struct list_head dirty;
 	unsigned int nr_dirty;
@@ -237,6 +249,11 @@ int pc_chunk_free_secret(struct pc_chunk *c, struct page *page);
 unsigned int pc_node_zero_dirty(struct pc_node *pn);
 unsigned int pc_node_release_idle(struct pc_node *pn, unsigned int keep,
 				  unsigned int max);
+unsigned int pc_node_release_unmapped(struct pc_node *pn);
+bool pc_chunk_pages_poisoned(const struct pc_chunk *c, unsigned int first,
+			     unsigned int nr);
+void pc_node_retire(struct pc_node *pn, struct pc_chunk *c);
+extern bool pc_acquire_blocked;
 int pc_chunk_defer_free(struct pc_chunk *c, struct page *page);
 unsigned int pc_node_take_unreferenced(struct pc_node *pn,
 				       struct list_head *out);
@@ -267,6 +284,10 @@ void pc_trim_wait(void);
 void pc_secret_sweep_node(struct pc_node *pn);
 void pc_secret_zero_later(void);
 
+/* ---- the kernel's other users of the same memory: pc_neighbour.c ---- */
+
+int pc_neighbour_init(void);
+
 /* ---- debugfs: pc_debugfs.c ---- */
 
 void pc_debugfs_init(void);
@@ -292,6 +313,7 @@ struct page *pc_arch_alloc_chunk(int nid);
 void pc_arch_free_chunk(struct page *page);
 int pc_arch_unmap_direct(struct page *page);
 int pc_arch_restore_direct(struct page *page);
+int pc_arch_ro_direct(struct page *page);
 int pc_arch_map_alias(struct pc_chunk *c);
 void pc_arch_unmap_alias(struct pc_chunk *c);
 void pc_arch_flush_kernel_tlb(void);

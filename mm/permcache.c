@@ -57,6 +57,7 @@ const char * const permcache_stat_names[PERMCACHE_NR_STAT_ITEMS] = {
 	[PERMCACHE_STAT_SHRINK_FREED]		= "shrink_freed",
 	[PERMCACHE_STAT_SECRET_ZEROED]		= "secret_zeroed",
 	[PERMCACHE_STAT_ZERO_BATCHES]		= "zero_batches",
+	[PERMCACHE_STAT_HWPOISONED]		= "hwpoisoned",
 };
 
 struct pc_config pc_config = {
@@ -454,6 +455,8 @@ static int __init permcache_init(void)
 	pc_prefill();
 	if (pc_shrinker_init())
 		pr_warn("permcache: no shrinker; idle chunks are only trimmed to max_idle\n");
+	if (pc_neighbour_init())
+		pr_warn("permcache: no PM notifier; hibernation may split the direct map\n");
 	pc_debugfs_init();
 	WRITE_ONCE(pc_ready, true);
 	return 0;

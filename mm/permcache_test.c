@@ -53,8 +53,33 @@ static void pc_test_drain(struct kunit *test, int nid)
 	KUNIT_ASSERT_NOT_NULL(test, pn);
 	pc_node_release_idle(pn, 0, UINT_MAX);
 	permcache_get_stats(nid, &st);
+	/* Chunks retired for a poisoned page (the hwpoison cases) stay. */
 	KUNIT_ASSERT_EQ(test, st.chunks[PERMCACHE_SECRET] + st.chunks[PERMCACHE_RO] +
-			st.chunks[PERMCACHE_ROX] + st.chunks[PERMCACHE_CLEAN], 0UL);
+			st.chunks[PERMCACHE_ROX] + st.chunks[PERMCACHE_CLEAN],
+			st.retired);
+}
+
+/*
+ * The direct-map entry that maps @page: its level, and whether it is
+ * present, writable and executable.
+ */
+struct pc_test_dm {
+	unsigned int level;
+	bool present, write, exec;
+};
+
+static struct pc_test_dm pc_test_direct_map(struct page *page)
+{
+	struct pc_test_dm dm = {};
+	pte_t *pte = lookup_address((unsigned long)page_address(page),
+				    &dm.level);
+
+	if (pte) {
+		dm.present = pte_present(*pte);
+		dm.write = pte_write(*pte);
+		dm.exec = pte_exec(*pte);
+	}
+	return dm;
 }
 
 static void pc_test_expect_misuse(bool on)
@@ -389,7 +414,39 @@ static void text_writes_outside_permcache_are_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, permcache_free_text(text, 64), 0);
 }
 
+/*
+ * Readers of the direct map (/proc/kcore through vread_iter(), the
+ * hibernation snapshot) find a text page through vmalloc_to_page() and
+ * read it at page_address(): it must be there, read-only, with the bytes
+ * the alias shows, and the alias must stay the only executable mapping.
+ */
+static void text_reads_the_same_through_the_direct_map(struct kunit *test)
+{
+	static const u8 code[] = { 0x0f, 0x0b, 0x90, 0x90, 0xc3 };
+	u8 *text = permcache_alloc_text(PERMCACHE_ROX, 300, NUMA_NO_NODE);
+	u8 buf[300];
+	struct pc_test_dm dm;
+	struct page *page;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(text));
+	KUNIT_ASSERT_EQ(test, permcache_copy_text(text + 100, code, sizeof(code)),
+			0);
+	page = vmalloc_to_page(text);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	dm = pc_test_direct_map(page);
+	KUNIT_EXPECT_EQ(test, dm.level, (unsigned int)PG_LEVEL_2M);
+	KUNIT_EXPECT_TRUE(test, dm.present);
+	KUNIT_EXPECT_FALSE(test, dm.write);
+	KUNIT_EXPECT_FALSE(test, dm.exec);
+	KUNIT_ASSERT_EQ(test, copy_from_kernel_nofault(buf, (u8 *)page_address(page) +
+						       offset_in_page(text),
+						       sizeof(buf)), 0L);
+	KUNIT_EXPECT_EQ(test, memcmp(buf, text, sizeof(buf)), 0);
+	KUNIT_EXPECT_EQ(test, permcache_free_text(text, 300), 0);
+}
+
 static struct kunit_case pc_text_cases[] = {
+	KUNIT_CASE(text_reads_the_same_through_the_direct_map),
 	KUNIT_CASE(rox_alias_is_one_pmd_not_writable),
 	KUNIT_CASE(ro_alias_is_not_executable),
 	KUNIT_CASE(generated_code_runs),
@@ -448,6 +505,10 @@ static void text_to_secret_change_issues_one_flush(struct kunit *test)
 			changes + 1);
 	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_FLUSHES), flushes + 1);
 	KUNIT_EXPECT_TRUE(test, pc_arch_page_filled(page, 0));
+	/* The read-only direct map of the text went with the same flush. */
+	KUNIT_EXPECT_FALSE(test, pc_test_direct_map(page).present);
+	KUNIT_EXPECT_EQ(test, pc_test_direct_map(page).level,
+			(unsigned int)PG_LEVEL_2M);
 	KUNIT_EXPECT_EQ(test, permcache_free_secret(page), 0);
 
 	/* Back to text: a SECRET chunk has no alias, so no flush. */
@@ -455,6 +516,8 @@ static void text_to_secret_change_issues_one_flush(struct kunit *test)
 	text = permcache_alloc_text(PERMCACHE_RO, 64, nid);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(text));
 	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_FLUSHES), flushes);
+	KUNIT_EXPECT_TRUE(test, pc_test_direct_map(page).present);
+	KUNIT_EXPECT_FALSE(test, pc_test_direct_map(page).write);
 	KUNIT_EXPECT_NULL(test, memchr_inv(text, 0xcc, 64));
 	KUNIT_EXPECT_EQ(test, permcache_free_text(text, 64), 0);
 	pc_test_drain(test, nid);
@@ -816,6 +879,147 @@ static struct kunit_suite pc_params_suite = {
 	.test_cases = pc_params_cases,
 };
 
+/* ---- permcache_hwpoison: a poisoned page never leaves its chunk ---- */
+
+/*
+ * Undo what the test did to a chunk it retired: the page is no longer
+ * poisoned, the unit that was held for it is freed and the chunk goes back
+ * into service, so that the suites after this one see a normal cache.
+ */
+static void pc_test_unretire(struct pc_chunk *c, struct page *bad,
+			     bool unit_held)
+{
+	struct pc_node *pn = pc_node(c->nid);
+
+	ClearPageHWPoison(bad);
+	spin_lock(&pn->lock);
+	if (unit_held)
+		WARN_ON(pc_units_free(&c->units, bad - c->page, 1));
+	c->poisoned = false;
+	pn->nr_retired--;
+	if (c->units.used) {
+		list_move(&c->list, &pn->active[c->cls]);
+	} else {
+		list_move(&c->list, &pn->idle[c->cls]);
+		pn->nr_idle++;
+	}
+	spin_unlock(&pn->lock);
+}
+
+static struct pc_chunk *pc_test_chunk_of(struct page *page)
+{
+	struct pc_chunk *c;
+
+	rcu_read_lock();
+	c = pc_chunk_lookup_pfn(page_to_pfn(page));
+	rcu_read_unlock();
+	return c;
+}
+
+static void poisoned_page_is_never_handed_out(struct kunit *test)
+{
+	unsigned long poisoned = pc_test_stat(PERMCACHE_STAT_HWPOISONED);
+	gfp_t gfp = GFP_KERNEL | __GFP_THISNODE;
+	int nid = numa_mem_id();
+	struct permcache_stats st;
+	struct page *first, *bad, **pages;
+	struct pc_chunk *c;
+	unsigned int i, n;
+
+	pc_test_drain(test, nid);
+	first = permcache_alloc_secret(nid, gfp);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(first));
+	c = pc_test_chunk_of(first);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	/* Units are first fit: the fourth page would be the fourth out. */
+	bad = c->page + 3;
+	SetPageHWPoison(bad);
+
+	pages = kunit_kcalloc(test, PC_CHUNK_PAGES, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	for (n = 0; n < PC_CHUNK_PAGES; n++) {
+		pages[n] = permcache_alloc_secret(nid, gfp);
+		if (IS_ERR(pages[n]))
+			break;
+		KUNIT_EXPECT_PTR_NE(test, pages[n], bad);
+	}
+	KUNIT_EXPECT_EQ(test, n, (unsigned int)PC_CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_HWPOISONED),
+			poisoned + 1);
+	permcache_get_stats(nid, &st);
+	KUNIT_EXPECT_EQ(test, st.retired, 1UL);
+	KUNIT_EXPECT_TRUE(test, c->poisoned);
+
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, permcache_free_secret(pages[i]), 0);
+	KUNIT_EXPECT_EQ(test, permcache_free_secret(first), 0);
+	pc_node_zero_dirty(pc_node(nid));
+	/* Freed units of a retired chunk do not bring it back into service. */
+	KUNIT_EXPECT_TRUE(test, c->poisoned);
+	KUNIT_EXPECT_EQ(test, c->units.used, 1U);
+	pc_test_unretire(c, bad, true);
+	pc_test_drain(test, nid);
+}
+
+static void poisoned_idle_chunk_is_never_released(struct kunit *test)
+{
+	unsigned long poisoned = pc_test_stat(PERMCACHE_STAT_HWPOISONED);
+	int nid = numa_mem_id();
+	struct pc_node *pn = pc_node(nid);
+	struct page *page, *bad;
+	struct pc_chunk *c;
+
+	pc_test_drain(test, nid);
+	page = permcache_alloc_secret(nid, GFP_KERNEL | __GFP_THISNODE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+	c = pc_test_chunk_of(page);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_EQ(test, permcache_free_secret(page), 0);
+	bad = c->page + 100;
+	SetPageHWPoison(bad);
+	/* Zeroing skips nothing here: the freed page is a healthy one. */
+	KUNIT_EXPECT_EQ(test, pc_node_release_idle(pn, 0, UINT_MAX), 0U);
+	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_HWPOISONED),
+			poisoned + 1);
+	KUNIT_EXPECT_TRUE(test, c->poisoned);
+	KUNIT_EXPECT_EQ(test, c->units.used, 0U);
+	pc_test_unretire(c, bad, false);
+	pc_test_drain(test, nid);
+}
+
+static void poisoned_freed_page_is_never_zeroed(struct kunit *test)
+{
+	int nid = numa_mem_id();
+	struct page *page;
+	struct pc_chunk *c;
+
+	pc_test_drain(test, nid);
+	page = permcache_alloc_secret(nid, GFP_KERNEL | __GFP_THISNODE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+	c = pc_test_chunk_of(page);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	SetPageHWPoison(page);
+	KUNIT_ASSERT_EQ(test, permcache_free_secret(page), 0);
+	KUNIT_EXPECT_EQ(test, pc_node_zero_dirty(pc_node(nid)), 0U);
+	KUNIT_EXPECT_TRUE(test, c->poisoned);
+	/* Its unit stays in use: nobody can be handed the page. */
+	KUNIT_EXPECT_EQ(test, c->units.used, 1U);
+	pc_test_unretire(c, page, true);
+	pc_test_drain(test, nid);
+}
+
+static struct kunit_case pc_hwpoison_cases[] = {
+	KUNIT_CASE(poisoned_page_is_never_handed_out),
+	KUNIT_CASE(poisoned_idle_chunk_is_never_released),
+	KUNIT_CASE(poisoned_freed_page_is_never_zeroed),
+	{}
+};
+
+static struct kunit_suite pc_hwpoison_suite = {
+	.name = "permcache_hwpoison",
+	.test_cases = pc_hwpoison_cases,
+};
+
 /* ---- permcache_direct_map: last, over everything the suites did ---- */
 
 static void no_level2_splits_during_the_suites(struct kunit *test)
@@ -835,4 +1039,4 @@ static struct kunit_suite pc_direct_map_suite = {
 
 kunit_test_suites(&pc_unit_suite, &pc_secret_suite, &pc_text_suite,
 		  &pc_flush_suite, &pc_misuse_suite, &pc_node_suite,
-		  &pc_params_suite, &pc_direct_map_suite);
+		  &pc_params_suite, &pc_hwpoison_suite, &pc_direct_map_suite);

@@ -40,6 +40,7 @@ static void pc_node_init_one(struct pc_node *pn, int nid)
 	for (i = 0; i < PC_NR_KINDS; i++)
 		INIT_LIST_HEAD(&pn->idle[i]);
 	INIT_LIST_HEAD(&pn->pending);
+	INIT_LIST_HEAD(&pn->retired);
 	INIT_LIST_HEAD(&pn->dirty);
 	for (i = 0; i < PERMCACHE_NR_STAT_ITEMS; i++)
 		atomic_long_set(&pn->stat[i], 0);

@@ -10,6 +10,13 @@
  * are dropped before one flush, if one is still needed, and every chunk goes
  * back into the direct map as a 2 MiB unit before it is freed.
  *
+ * It counts and scans in pages, as the LRU lists do, so that reclaim at
+ * every priority asks for a share of the idle chunks proportional to what
+ * it asks of the page cache (a count of chunks would be shifted to 0 until
+ * priority ~3); requests are summed per node and a chunk goes per 512 pages
+ * asked for, to the nearest chunk.  What it frees is credited to the
+ * reclaim in progress (mm_account_reclaimed_pages()).
+ *
  * Trimming keeps idle chunks at or below permcache.max_idle without memory
  * pressure: a free that leaves more idle chunks on a node schedules a work
  * item, because the free path must not sleep and releasing does.
@@ -28,6 +35,7 @@
 
 #include <linux/nodemask.h>
 #include <linux/shrinker.h>
+#include <linux/swap.h>
 #include <linux/workqueue.h>
 
 #include "../mm/pc_internal.h"
@@ -43,23 +51,41 @@ static unsigned long pc_shrink_count(struct shrinker *s,
 	if (!pn)
 		return SHRINK_EMPTY;
 	idle = READ_ONCE(pn->nr_idle);
-	return idle > reserve ? idle - reserve : SHRINK_EMPTY;
+	/* In pages, as the LRU lists count, so that pressure is proportional. */
+	return idle > reserve ? (unsigned long)(idle - reserve) * PC_CHUNK_PAGES :
+				SHRINK_EMPTY;
 }
 
 static unsigned long pc_shrink_scan(struct shrinker *s,
 				    struct shrink_control *sc)
 {
 	struct pc_node *pn = pc_node(sc->nid);
-	unsigned int freed;
+	unsigned long credit, chunks, freed;
 
 	if (!pn)
 		return SHRINK_STOP;
-	freed = pc_node_release_idle(pn, READ_ONCE(pc_config.reserve),
-				     min_t(unsigned long, sc->nr_to_scan,
-					   UINT_MAX));
+	/*
+	 * Reclaim asks for pages, a batch at a time; a chunk goes once the
+	 * requests on this node add up to half a chunk or more (rounding to
+	 * the nearest chunk), and what is left over is kept for the next.
+	 */
+	credit = atomic_long_add_return(sc->nr_to_scan, &pn->shrink_credit);
+	chunks = (credit + PC_CHUNK_PAGES / 2) / PC_CHUNK_PAGES;
 	pc_stat_inc(pn, PERMCACHE_STAT_SHRINK_SCANS);
+	if (!chunks)
+		return 0;
+	atomic_long_sub(min(credit, chunks * PC_CHUNK_PAGES), &pn->shrink_credit);
+	freed = pc_node_release_idle(pn, READ_ONCE(pc_config.reserve),
+				     min_t(unsigned long, chunks, UINT_MAX));
 	pc_stat_add(pn, PERMCACHE_STAT_SHRINK_FREED, freed);
-	return freed ?: SHRINK_STOP;
+	if (!freed) {
+		atomic_long_set(&pn->shrink_credit, 0);
+		return SHRINK_STOP;
+	}
+	/* Credit reclaim with what went back to the buddy allocator. */
+	freed *= PC_CHUNK_PAGES;
+	mm_account_reclaimed_pages(freed);
+	return freed;
 }
 
 static void pc_trim_fn(struct work_struct *work)
@@ -110,8 +136,6 @@ int pc_shrinker_init(void)
 		return -ENOMEM;
 	pc_shrinker->count_objects = pc_shrink_count;
 	pc_shrinker->scan_objects = pc_shrink_scan;
-	/* A chunk is 2 MiB: scan one at a time rather than in batches of 128. */
-	pc_shrinker->batch = 1;
 	shrinker_register(pc_shrinker);
 	return 0;
 }

@@ -53,6 +53,7 @@ enum permcache_stat_item {
 	PERMCACHE_STAT_SHRINK_FREED,
 	PERMCACHE_STAT_SECRET_ZEROED,
 	PERMCACHE_STAT_ZERO_BATCHES,
+	PERMCACHE_STAT_HWPOISONED,
 	PERMCACHE_NR_STAT_ITEMS,
 };
 
@@ -70,6 +71,8 @@ extern const char * const permcache_stat_names[PERMCACHE_NR_STAT_ITEMS];
  * @units_total: units in the chunks of that class.
  * @zero_pending: freed SECRET pages waiting to be zeroed; their units still
  *	count in @units_used until they are.
+ * @retired: chunks out of service for a hardware-poisoned page; they count
+ *	in @chunks, @units_used and @units_total of their class, never in @idle.
  */
 struct permcache_stats {
 	unsigned long item[PERMCACHE_NR_STAT_ITEMS];
@@ -78,6 +81,7 @@ struct permcache_stats {
 	unsigned long units_used[PERMCACHE_NR_CLASSES];
 	unsigned long units_total[PERMCACHE_NR_CLASSES];
 	unsigned long zero_pending;
+	unsigned long retired;
 };
 
 #ifdef CONFIG_PERMCACHE
