@@ -487,7 +487,8 @@ static long __pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
 		INIT_LIST_HEAD(&c->list);
 		pc_node_retire(pn, c);
 		spin_unlock(&pn->lock);
-		return -ENOMEM;
+		/* The node may still have other chunks: the caller tries again. */
+		return -EAGAIN;
 	}
 	c->busy = false;
 	if (err) {
@@ -553,11 +554,17 @@ long pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
 {
 	long start;
 
-	/* Each round that finds poison retires a chunk, so this ends. */
-	do {
+	/*
+	 * Each round that finds poison retires a chunk (-EAGAIN: one it was
+	 * converting; or the one the units came from), so this ends.
+	 */
+	for (;;) {
 		start = __pc_node_alloc(pn, cls, nr, may_block, chunkp);
-	} while (start >= 0 && pc_units_poisoned(pn, *chunkp, start, nr));
-	return start;
+		if (start == -EAGAIN)
+			continue;
+		if (start < 0 || !pc_units_poisoned(pn, *chunkp, start, nr))
+			return start;
+	}
 }
 
 /* Is @c a live chunk of class @cls whose units the node lock guards? */

@@ -15,8 +15,11 @@
  * is open, while any SECRET page is still in use or waits for its last
  * reference.
  *
- * Chunks that retired for a hardware-poisoned page (pc_chunk.c) are left
- * where they are: such a page must not be read by the snapshot either.
+ * A chunk that retired for a hardware-poisoned page (pc_chunk.c) and is out
+ * of the direct map refuses hibernation too (-EBUSY): the snapshot would
+ * map its pages one at a time, and read the poisoned one.  A retired text
+ * chunk is present read-only; its poisoned page is read by the snapshot as
+ * any poisoned page the rest of the kernel still holds.
  *
  * Locking: none of its own.  The notifier runs in process context, before
  * tasks are frozen; pc_acquire_blocked is read without a lock by the
@@ -30,29 +33,39 @@
 
 #include "pc_internal.h"
 
-static void pc_count_secret_used(const struct pc_chunk *c, bool idle,
-				 void *data)
+static void pc_count_busy(const struct pc_chunk *c, bool idle, void *data)
 {
-	/* A retired chunk keeps its poisoned page's unit for good. */
-	if (c->cls == PERMCACHE_SECRET && !c->poisoned)
-		*(unsigned long *)data += c->units.used;
+	unsigned long *busy = data;
+
+	/*
+	 * A SECRET page in use, or a retired chunk out of the direct map:
+	 * the snapshot would save secret bytes, or map pages one by one (and
+	 * read a poisoned one).
+	 */
+	if (c->cls == PERMCACHE_SECRET)
+		*busy += c->units.used;
+	if (c->poisoned && c->cls != PERMCACHE_RO && c->cls != PERMCACHE_ROX)
+		(*busy)++;
 }
 
-/* Is any SECRET page of @pn in use, or waiting for its last reference? */
-static bool pc_node_secret_busy(struct pc_node *pn)
+/*
+ * Is any SECRET page of @pn in use or waiting for its last reference, or a
+ * retired chunk of it out of the direct map?
+ */
+static bool pc_node_hibernation_busy(struct pc_node *pn)
 {
-	unsigned long used = 0;
+	unsigned long busy = 0;
 
-	pc_node_walk_chunks(pn, pc_count_secret_used, &used);
-	return used || READ_ONCE(pn->nr_pending);
+	pc_node_walk_chunks(pn, pc_count_busy, &busy);
+	return busy || READ_ONCE(pn->nr_pending);
 }
 
 /**
  * pc_hibernation_prepare() - make the cache safe for a hibernation image
  *
  * Context: Process context; sleeps.
- * Return: 0, or -EBUSY while SECRET memory is in use (nothing is blocked
- * then).
+ * Return: 0, or -EBUSY while SECRET memory is in use or a retired chunk is
+ * out of the direct map (nothing is blocked then).
  */
 static int pc_hibernation_prepare(void)
 {
@@ -67,13 +80,14 @@ static int pc_hibernation_prepare(void)
 			continue;
 		pc_secret_sweep_node(pn);
 		pc_node_zero_dirty(pn);
-		if (pc_node_secret_busy(pn)) {
+		/* Releasing finds (and retires) chunks with poison: first. */
+		released += pc_node_release_unmapped(pn);
+		if (pc_node_hibernation_busy(pn)) {
 			WRITE_ONCE(pc_acquire_blocked, false);
-			pr_info("permcache: hibernation refused: secret memory in use on node %d\n",
+			pr_info("permcache: hibernation refused: secret memory in use, or a retired chunk, on node %d\n",
 				nid);
 			return -EBUSY;
 		}
-		released += pc_node_release_unmapped(pn);
 	}
 	pr_info("permcache: released %u unmapped chunks for hibernation\n",
 		released);

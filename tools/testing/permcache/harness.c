@@ -10,6 +10,8 @@
  *  4 secret is secret	no mapping of SECRET pages; handed out zeroed
  *  5 locality		h_alloc_*(): home node unless it could not serve
  *  7 nothing lost		ledger vs chunk walk vs counters vs buddy model
+ *  8 good neighbour	text keeps an RO direct map (kcore); a hwpoisoned page
+ *			is never zeroed, filled, handed out or freed back
  *
  * (6, memcg and RLIMIT_MEMLOCK accounting, exists only in the kernel.)
  *
@@ -18,6 +20,7 @@
  * someone else's free, shows up as changed contents.
  *
  * Usage: permcache_harness [--seed N] [--sequences K] [--steps S] [-v]
+ *        [--random-only] [--no-misuse] [--no-poison]
  *        [--expect-violation INV]  (mutant builds: pass iff INV is caught)
  */
 #include <time.h>
@@ -39,7 +42,8 @@ static long h_kmalloc_base;
 static unsigned int h_fail_printed;
 unsigned int h_fail_print_max = 20;
 unsigned int h_inv_seen;
-static char h_inv_msg[8][1024];
+static char h_inv_msg[9][1024];
+unsigned long h_secret_poison_freed;
 
 void h_fail(const char *file, int line, const char *fmt, ...)
 {
@@ -53,7 +57,7 @@ void h_fail(const char *file, int line, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	inv = strstr(msg, "invariant ");
-	if (inv && inv[10] >= '1' && inv[10] <= '7') {
+	if (inv && inv[10] >= '1' && inv[10] <= '8') {
 		int n = inv[10] - '0';
 
 		if (!(h_inv_seen & (1u << n)))
@@ -103,6 +107,7 @@ int h_boot(const struct sim_cfg *cfg, unsigned int prefill)
 	};
 	h_warn_base = shim_warnings;
 	h_expected_warnings = 0;
+	h_secret_poison_freed = 0;
 	return shim_initcall_permcache_init();
 }
 
@@ -115,24 +120,39 @@ void pc_debugfs_init(void)
 
 void h_teardown(void)
 {
+	unsigned int retired = 0;
 	int nid, r;
 
 	while (h_nr_led)
 		h_free(h_nr_led - 1);
+	for (nid = 0; nid < sim.cfg.nr_nodes; nid++)
+		if (pc_node(nid))
+			pc_node_release_idle(pc_node(nid), 0, UINT_MAX);
+	h_check(false);
 	for (nid = 0; nid < sim.cfg.nr_nodes; nid++) {
 		struct pc_node *pn = pc_node(nid);
 
 		if (!pn)
 			continue;
-		pc_node_release_idle(pn, 0, UINT_MAX);
+#ifdef PC_HAVE_HWPOISON
+		/* Retired chunks stay out of the buddy allocator for good. */
+		retired += pc_test_forget_retired(pn);
+#endif
 		if (pn->nr_chunks)
 			H_FAIL("invariant 7: node %d still owns %u chunks after releasing all",
 			       nid, pn->nr_chunks);
 	}
-	h_check(false);
-	for (r = 0; r < sim.nr_regions; r++)
-		if (!sim.reg[r].in_buddy)
-			H_FAIL("invariant 7: region %d never returned to the buddy allocator", r);
+	for (r = 0; r < sim.nr_regions; r++) {
+		if (sim.reg[r].in_buddy)
+			continue;
+		if (sim_region_poisoned(r) && retired) {
+			retired--;
+			continue;
+		}
+		H_FAIL("invariant 7: region %d never returned to the buddy allocator", r);
+	}
+	if (retired)
+		H_FAIL("invariant 7: %u retired chunks without a poisoned page", retired);
 	if (pc_test_lookup_entries())
 		H_FAIL("invariant 7: %lu lookup entries outlive their chunks",
 		       pc_test_lookup_entries());
@@ -164,34 +184,62 @@ static bool h_units_have_run(const struct pc_units *u, unsigned int nr)
 	return false;
 }
 
-/* Why node @nid could serve: 0 not, 1 buddy, 2 idle chunk, 3 active chunk. */
+static bool h_chunk_has_poison(const struct pc_chunk *c)
+{
+	return sim_region_poisoned(sim_pfn_region(pc_chunk_pfn(c)));
+}
+
+/*
+ * Why node @nid could serve: 0 not, 1 buddy, 2 idle chunk, 3 active chunk,
+ * 4 freed SECRET pages to zero; 5 maybe: only through a chunk with a
+ * poisoned page, which serves if the units it hands out avoid that page and
+ * otherwise retires.
+ */
 static int h_serve_reason(int nid, int cls, unsigned int nr)
 {
 	struct pc_node *pn = pc_node(nid);
 	struct pc_chunk *c;
+	struct page *page;
+	unsigned int k;
+	int maybe = 0;
 
 	if (!pn)
 		return 0;
 	if (sim_buddy_free_regions(nid))
 		return 1;
-	if (pn->nr_idle)
-		return 2;
-	list_for_each_entry(c, &pn->active[cls], list)
-		if (h_units_have_run(&c->units, nr))
+	for (k = 0; k < PC_NR_KINDS; k++)
+		list_for_each_entry(c, &pn->idle[k], list) {
+			if (!h_chunk_has_poison(c))
+				return 2;
+			maybe = 5;
+		}
+	list_for_each_entry(c, &pn->active[cls], list) {
+		if (!h_units_have_run(&c->units, nr))
+			continue;
+		if (!h_chunk_has_poison(c))
 			return 3;
+		maybe = 5;
+	}
 	/* Freed pages to zero first: room for SECRET, maybe an idle chunk. */
-	if (pn->nr_dirty && cls == PERMCACHE_SECRET)
-		return 4;
+	if (cls == PERMCACHE_SECRET) {
+		list_for_each_entry(page, &pn->dirty, lru) {
+			if (!sim_region_poisoned(sim_pfn_region(page_to_pfn(page))))
+				return 4;
+			maybe = 5;
+		}
+	}
 	list_for_each_entry(c, &pn->active[PERMCACHE_SECRET], list) {
-		struct page *page;
 		unsigned int n = 0;
 
 		list_for_each_entry(page, &pn->dirty, lru)
 			n += page->private == (unsigned long)c;
-		if (n && n == c->units.used)
-			return 4;
+		if (n && n == c->units.used) {
+			if (!h_chunk_has_poison(c))
+				return 4;
+			maybe = 5;
+		}
 	}
-	return 0;
+	return maybe;
 }
 
 bool h_can_serve(int nid, int cls, unsigned int nr)
@@ -201,36 +249,63 @@ bool h_can_serve(int nid, int cls, unsigned int nr)
 
 static const char *const h_why[] = { "", "free memory in the buddy allocator",
 	"an idle chunk", "room in an active chunk of the class",
-	"freed SECRET pages waiting to be zeroed" };
+	"freed SECRET pages waiting to be zeroed",
+	"maybe: only a chunk with a poisoned page" };
 
-/* Invariant 5: where did it land, and was it allowed to? */
+/* Chunks the core retired for hwpoison during the allocation being checked. */
+static unsigned long h_retired_during;
+
+static const char *h_retired_note(void)
+{
+	return h_retired_during ? "; the core retired a chunk with a poisoned page during this allocation and gave up on the node" : "";
+}
+
+static unsigned long h_hwpoisoned(void)
+{
+#ifdef PC_HAVE_HWPOISON
+	return h_stat(PERMCACHE_STAT_HWPOISONED);
+#else
+	return 0;
+#endif
+}
+
+/*
+ * Invariant 5: where did it land, and was it allowed to?  A node that can
+ * serve only through a chunk with a poisoned page (reason 5) may or may not.
+ */
 static void h_check_locality(int home, int got, const int *serv,
 			     unsigned long remote_delta)
 {
-	int n, best = INT_MAX;
+	int n, sure = INT_MAX, able = INT_MAX;
 
-	for (n = 0; n < sim.cfg.nr_nodes; n++)
-		if (n != home && serv[n])
-			best = min(best, node_distance(home, n));
+	for (n = 0; n < sim.cfg.nr_nodes; n++) {
+		if (n == home || !serv[n])
+			continue;
+		able = min(able, node_distance(home, n));
+		if (serv[n] != 5)
+			sure = min(sure, node_distance(home, n));
+	}
 	if (got < 0) {
-		if (serv[home])
-			H_FAIL("invariant 5: allocation failed although home node %d could serve it (%s)",
-			       home, h_why[serv[home]]);
-		else if (pc_config.fallback == PC_FALLBACK_DISTANCE && best != INT_MAX)
-			H_FAIL("invariant 5: allocation failed although fallback=distance and a node at distance %d could serve it",
-			       best);
+		if (serv[home] && serv[home] != 5)
+			H_FAIL("invariant 5: allocation failed although home node %d could serve it (%s%s)",
+			       home, h_why[serv[home]], h_retired_note());
+		else if (pc_config.fallback == PC_FALLBACK_DISTANCE && sure != INT_MAX)
+			H_FAIL("invariant 5: allocation failed although fallback=distance and a node at distance %d could serve it%s",
+			       sure, h_retired_note());
 		return;
 	}
 	if (got != home) {
-		if (serv[home])
-			H_FAIL("invariant 5: allocation went to node %d although home node %d could serve it (%s)",
-			       got, home, h_why[serv[home]]);
+		if (serv[home] && serv[home] != 5)
+			H_FAIL("invariant 5: allocation went to node %d although home node %d could serve it (%s%s)",
+			       got, home, h_why[serv[home]], h_retired_note());
 		if (pc_config.fallback != PC_FALLBACK_DISTANCE)
 			H_FAIL("invariant 5: allocation went to node %d from home %d with fallback=none",
 			       got, home);
-		if (node_distance(home, got) != best)
-			H_FAIL("invariant 5: fallback from node %d went to node %d at distance %d, nearest able is %d",
-			       home, got, node_distance(home, got), best);
+		if (!serv[got] || node_distance(home, got) > sure ||
+		    node_distance(home, got) < able)
+			H_FAIL("invariant 5: fallback from node %d went to node %d at distance %d, nearest able is %d%s",
+			       home, got, node_distance(home, got), sure,
+			       h_retired_note());
 	}
 	if (remote_delta != (got >= 0 && got != home))
 		H_FAIL("invariant 5: alloc_remote moved by %lu for an allocation from node %d on home %d",
@@ -299,7 +374,9 @@ int h_alloc_secret(int nid, int cpu)
 	for (n = 0; n < sim.cfg.nr_nodes; n++)
 		serv[n] = h_serve_reason(n, PERMCACHE_SECRET, 1);
 	remote = h_stat(PERMCACHE_STAT_ALLOC_REMOTE);
+	h_retired_during = h_hwpoisoned();
 	page = permcache_alloc_secret(nid, GFP_KERNEL);
+	h_retired_during = h_hwpoisoned() - h_retired_during;
 	remote = h_stat(PERMCACHE_STAT_ALLOC_REMOTE) - remote;
 	if (IS_ERR(page)) {
 		if (PTR_ERR(page) != -ENOMEM)
@@ -314,6 +391,9 @@ int h_alloc_secret(int nid, int cpu)
 		return -1;
 	}
 	h_check_locality(home, page_to_nid(page), serv, remote);
+	/* Invariants 1, 4: no CPU holds a kernel translation of it any more. */
+	sim_check_page_unreachable(page, "SECRET page handed out");
+	sim_check_not_poisoned(page, 1, "permcache_alloc_secret() hands out");
 	/* Invariant 4: handed out zeroed. */
 	if (!h_bytes_are(sim_page_mem(page), PAGE_SIZE, 0, &bad))
 		H_FAIL("invariant 4: SECRET page pfn %#lx handed out with byte %zu = %#x, not zeroed",
@@ -351,7 +431,9 @@ int h_alloc_text(int cls, size_t size, int nid, int cpu)
 	for (n = 0; n < sim.cfg.nr_nodes; n++)
 		serv[n] = h_serve_reason(n, cls, nr);
 	remote = h_stat(PERMCACHE_STAT_ALLOC_REMOTE);
+	h_retired_during = h_hwpoisoned();
 	p = permcache_alloc_text(cls, size, nid);
+	h_retired_during = h_hwpoisoned() - h_retired_during;
 	remote = h_stat(PERMCACHE_STAT_ALLOC_REMOTE) - remote;
 	if (IS_ERR(p)) {
 		if (PTR_ERR(p) != -ENOMEM)
@@ -367,6 +449,9 @@ int h_alloc_text(int cls, size_t size, int nid, int cpu)
 	if (off % 64 || off + size > SIM_REGION_SIZE)
 		H_FAIL("permcache_alloc_text() returned %p: offset %#lx size %zu", p, off, size);
 	h_check_locality(home, sim.reg[r].nid, serv, remote);
+	sim_check_not_poisoned(pfn_to_page(SIM_PFN_BASE + r * SIM_REGION_PAGES + off / PAGE_SIZE),
+			       (off + size - 1) / PAGE_SIZE - off / PAGE_SIZE + 1,
+			       "permcache_alloc_text() hands out");
 	/* Invariant 2: free text traps, so fresh text reads INT3. */
 	if (!h_bytes_are(sim.reg[r].mem + off, size, PC_FILL_TRAP, &bad))
 		H_FAIL("invariant 2: new text %p byte %zu = %#x, not 0xcc", p, bad,
@@ -428,6 +513,8 @@ void h_free(int i)
 
 	h_check_contents(a);
 	if (a->cls == PERMCACHE_SECRET) {
+		/* Counted as freed, never zeroed: the core keeps its unit. */
+		h_secret_poison_freed += shim_page_hwpoison(a->page);
 		err = permcache_free_secret(a->page);
 	} else {
 		r = sim_alias_region(a->addr, &off);
@@ -441,6 +528,70 @@ void h_free(int i)
 		       a->addr, bad, sim.reg[r].mem[off + bad]);
 	free(a->want);
 	*a = h_led[--h_nr_led];
+}
+
+#ifdef PC_HAVE_HWPOISON
+#define H_NR_LISTS		(2 * PC_NR_KINDS)
+static bool h_chunk_poisoned(const struct pc_chunk *c)
+{
+	return c->poisoned;
+}
+#else
+#define H_NR_LISTS		(2 * PC_NR_KINDS - 1)
+static bool h_chunk_poisoned(const struct pc_chunk *c)
+{
+	return false;
+}
+#endif
+
+/* Retired chunks (hwpoison) that are not text: out of the direct map. */
+static unsigned int h_retired_unmapped(void)
+{
+	unsigned int n = 0;
+	struct pc_chunk *c;
+	int nid;
+
+	for (nid = 0; nid < SIM_MAX_NODES; nid++) {
+		struct pc_node *pn = pc_node(nid);
+
+		if (!pn)
+			continue;
+		list_for_each_entry(c, &pn->retired, list)
+			n += c->cls != PERMCACHE_RO && c->cls != PERMCACHE_ROX;
+	}
+	return n;
+}
+
+/*
+ * A hibernation attempt (invariant 8): the PM notifier must refuse while a
+ * SECRET page is in use, and otherwise leave nothing that the snapshot
+ * would split the direct map for.  Returns the notifier's errno.
+ */
+int h_hibernate(void)
+{
+	struct notifier_block *nb = shim_pm_notifier;
+	unsigned int i, secret = 0, retired;
+	int err;
+
+	if (!nb) {
+		H_FAIL("no PM notifier registered");
+		return -ENODEV;
+	}
+	for (i = 0; i < h_nr_led; i++)
+		secret += h_led[i].cls == PERMCACHE_SECRET;
+	err = notifier_to_errno(nb->notifier_call(nb, PM_HIBERNATION_PREPARE, NULL));
+	/* A retired chunk out of the direct map refuses too (pc_neighbour.c). */
+	retired = h_retired_unmapped();
+	if (!err && secret)
+		H_FAIL("invariant 8: hibernation allowed while %u SECRET pages are in use: their bytes go into the image",
+		       secret);
+	if (err && !secret && !retired)
+		H_FAIL("invariant 8: hibernation refused (%d) with no SECRET page in use and no retired chunk out of the direct map",
+		       err);
+	if (!err)
+		sim_hibernation_snapshot();
+	nb->notifier_call(nb, PM_POST_HIBERNATION, NULL);
+	return err;
 }
 
 /* Free units of a text chunk must trap (invariant 2). */
@@ -468,6 +619,7 @@ bool h_check(bool full)
 	static const char *const kind[] = { "SECRET", "RO", "ROX", "CLEAN" };
 	unsigned long fails = h_failures, units[PERMCACHE_NR_CLASSES] = { 0 };
 	unsigned long live[2] = { 0 }, chunks = 0, nr[PC_NR_KINDS] = { 0 }, dirty = 0;
+	unsigned long retired = 0, dirty_poisoned = 0;
 	unsigned int led_units[SIM_MAX_REGIONS] = { 0 };
 	int exposed[SIM_MAX_REGIONS], owner[SIM_MAX_REGIONS];
 	struct permcache_stats st;
@@ -541,6 +693,7 @@ bool h_check(bool full)
 			led_units[r]++;
 			units[PERMCACHE_SECRET]++;
 			dirty++;
+			dirty_poisoned += shim_page_hwpoison(page);
 		}
 		if (n != pn->nr_dirty)
 			H_FAIL("invariant 7: node %d counts %u dirty pages, its list %u",
@@ -551,7 +704,7 @@ bool h_check(bool full)
 	/* Walk the node caches. */
 	for (nid = 0; nid < sim.cfg.nr_nodes; nid++) {
 		struct pc_node *pn = pc_node(nid);
-		unsigned int n_idle = 0, n_all = 0;
+		unsigned int n_idle = 0, n_all = 0, n_retired = 0;
 		struct pc_chunk *c;
 
 		if (!pn) {
@@ -560,14 +713,21 @@ bool h_check(bool full)
 		}
 		if (pn->lock.held)
 			H_FAIL("node %d lock held between operations", nid);
-		for (k = 0; k < 2 * PC_NR_KINDS - 1; k++) {
-			bool idle = k < PC_NR_KINDS;
+		for (k = 0; k < H_NR_LISTS; k++) {
+			bool idle = k < PC_NR_KINDS, ret = k == 2 * PC_NR_KINDS - 1;
 			unsigned int cls = idle ? k : k - PC_NR_KINDS;
 			struct list_head *head = idle ? &pn->idle[cls] : &pn->active[cls];
 
+#ifdef PC_HAVE_HWPOISON
+			if (ret)
+				head = &pn->retired;
+#endif
 			list_for_each_entry(c, head, list) {
+				if (ret)
+					cls = c->cls;
 				r = sim_pfn_region(page_to_pfn(c->page));
 				n_all++;
+				n_retired += ret;
 				n_idle += idle;
 				nr[cls]++;
 				if (r < 0 || page_to_pfn(c->page) % SIM_REGION_PAGES) {
@@ -585,10 +745,24 @@ bool h_check(bool full)
 				if (c->busy || c->dead)
 					H_FAIL("chunk of region %d busy %d dead %d on a list",
 					       r, c->busy, c->dead);
+				if (h_chunk_poisoned(c) != ret)
+					H_FAIL("chunk of region %d %s retired but on the %s list",
+					       r, ret ? "not" : "", ret ? "retired" : idle ? "idle" : "active");
+				if (ret) {
+					/* Invariant 8: out of service for a poisoned page. */
+					if (!sim_region_poisoned(r))
+						H_FAIL("invariant 8: chunk of region %d retired without a poisoned page", r);
+					if (c->units.used < led_units[r])
+						H_FAIL("invariant 7: retired chunk of region %d has %u units used, the ledger %u",
+						       r, c->units.used, led_units[r]);
+					if (cls < PERMCACHE_NR_CLASSES)
+						units[cls] += c->units.used - led_units[r];
+					led_units[r] = c->units.used;
+				}
 				if (c->cls != cls)
 					H_FAIL("chunk of region %d class %s on the %s %s list",
 					       r, kind[c->cls], idle ? "idle" : "active", kind[cls]);
-				if (idle ? c->units.used != 0 : c->units.used == 0)
+				if (!ret && (idle ? c->units.used != 0 : c->units.used == 0))
 					H_FAIL("chunk of region %d with %u units used on the %s %s list",
 					       r, c->units.used, idle ? "idle" : "active", kind[cls]);
 				if (c->units.used != bitmap_weight(c->units.map, PC_MAX_UNITS))
@@ -614,7 +788,13 @@ bool h_check(bool full)
 		if (n_all != pn->nr_chunks || n_idle != pn->nr_idle)
 			H_FAIL("invariant 7: node %d counts %u chunks / %u idle, the lists %u / %u",
 			       nid, pn->nr_chunks, pn->nr_idle, n_all, n_idle);
+#ifdef PC_HAVE_HWPOISON
+		if (n_retired != pn->nr_retired)
+			H_FAIL("invariant 7: node %d counts %u retired chunks, its list %u",
+			       nid, pn->nr_retired, n_retired);
+#endif
 		chunks += n_all;
+		retired += n_retired;
 	}
 	for (r = 0; r < sim.nr_regions; r++)
 		if (!sim.reg[r].in_buddy && !owner[r])
@@ -629,9 +809,17 @@ bool h_check(bool full)
 	if (ST(ALLOC_SECRET) - ST(FREE_SECRET) != live[0])
 		H_FAIL("invariant 7: alloc_secret %lu - free_secret %lu != %lu live",
 		       ST(ALLOC_SECRET), ST(FREE_SECRET), live[0]);
-	if (ST(FREE_SECRET) != ST(SECRET_ZEROED) + dirty || st.zero_pending != dirty)
-		H_FAIL("invariant 7: free_secret %lu != secret_zeroed %lu + %lu dirty (zero_pending %lu)",
-		       ST(FREE_SECRET), ST(SECRET_ZEROED), dirty, st.zero_pending);
+	/* Poisoned pages freed and no longer dirty were never zeroed. */
+	if (ST(FREE_SECRET) != ST(SECRET_ZEROED) + dirty + h_secret_poison_freed - dirty_poisoned ||
+	    st.zero_pending != dirty)
+		H_FAIL("invariant 7: free_secret %lu != secret_zeroed %lu + %lu dirty (zero_pending %lu) + %lu poisoned, not zeroed",
+		       ST(FREE_SECRET), ST(SECRET_ZEROED), dirty, st.zero_pending,
+		       h_secret_poison_freed - dirty_poisoned);
+#ifdef PC_HAVE_HWPOISON
+	if (ST(HWPOISONED) != retired || st.retired != retired)
+		H_FAIL("invariant 7: hwpoisoned %lu, stats retired %lu, the walk %lu retired chunks",
+		       ST(HWPOISONED), st.retired, retired);
+#endif
 	if (ST(ALLOC_TEXT) - ST(FREE_TEXT) != live[1])
 		H_FAIL("invariant 7: alloc_text %lu - free_text %lu != %lu live",
 		       ST(ALLOC_TEXT), ST(FREE_TEXT), live[1]);
@@ -698,7 +886,35 @@ static void mutant_class_change_without_flush_is_caught(void)
 	h_run_mutant("permcache_mutant_sync", 1);
 }
 
+/* Temporary mappings in init_mm: other CPUs keep them (the old scheme). */
+static void mutant_temp_mappings_in_init_mm_are_caught(void)
+{
+	h_run_mutant("permcache_mutant_initmm", 4);
+}
+
+/* Text chunks keep a writable direct map: W^X across aliases. */
+static void mutant_text_direct_map_rw_is_caught(void)
+{
+	h_run_mutant("permcache_mutant_rwtext", 2);
+}
+
+/* Text that becomes SECRET keeps its read-only direct map. */
+static void mutant_secret_keeps_ro_direct_map_is_caught(void)
+{
+	h_run_mutant("permcache_mutant_keepro", 4);
+}
+
+/* The core does not see PG_hwpoison. */
+static void mutant_core_blind_to_hwpoison_is_caught(void)
+{
+	h_run_mutant("permcache_mutant_poison", 8);
+}
+
 static const struct h_test h_mutant_tests[] = {
+	{ "mutant_temp_mappings_in_init_mm_are_caught", mutant_temp_mappings_in_init_mm_are_caught },
+	{ "mutant_text_direct_map_rw_is_caught", mutant_text_direct_map_rw_is_caught },
+	{ "mutant_secret_keeps_ro_direct_map_is_caught", mutant_secret_keeps_ro_direct_map_is_caught },
+	{ "mutant_core_blind_to_hwpoison_is_caught", mutant_core_blind_to_hwpoison_is_caught },
 	{ "mutant_lazy_flush_rule_skips_flush_is_caught", mutant_lazy_flush_rule_skips_flush_is_caught },
 	{ "mutant_secret_not_zeroed_is_caught", mutant_secret_not_zeroed_is_caught },
 	{ "mutant_class_change_without_flush_is_caught", mutant_class_change_without_flush_is_caught },
@@ -756,12 +972,14 @@ int main(int argc, char **argv)
 			h_opts.expect_violation = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--no-misuse")) {
 			h_opts.no_misuse = true;
+		} else if (!strcmp(argv[i], "--no-poison")) {
+			h_opts.no_poison = true;
 		} else if (!strcmp(argv[i], "--random-only")) {
 			only_random = true;
 		} else if (!strcmp(argv[i], "-v")) {
 			h_opts.verbose = true;
 		} else {
-			fprintf(stderr, "usage: %s [--seed N] [--sequences K] [--steps S] [--random-only] [--no-misuse] [--expect-violation INV] [-v]\n",
+			fprintf(stderr, "usage: %s [--seed N] [--sequences K] [--steps S] [--random-only] [--no-misuse] [--no-poison] [--expect-violation INV] [-v]\n",
 				argv[0]);
 			return 2;
 		}

@@ -65,11 +65,14 @@ int h_alloc_secret(int nid, int cpu);
 int h_alloc_text(int cls, size_t size, int nid, int cpu);
 void h_free(int i);
 bool h_can_serve(int nid, int cls, unsigned int nr);
+int h_hibernate(void);
 int h_region_of(struct h_alloc *a);
 unsigned long h_stat(int item);
 
 /* The invariant checker: after every step.  full: also scan all memory. */
 extern unsigned long h_expected_warnings;
+/* SECRET pages freed while hwpoisoned: counted in free_secret, never zeroed. */
+extern unsigned long h_secret_poison_freed;
 bool h_check(bool full);
 extern unsigned long h_seq_seed;
 extern int h_seq_step;
@@ -82,6 +85,7 @@ struct h_rand_opts {
 	int expect_violation;		/* mutants: invariant to be caught */
 	bool verbose;
 	bool no_misuse;			/* skip the bad-free operation */
+	bool no_poison;			/* skip the hwpoison operation */
 };
 unsigned int h_run_random(const struct h_rand_opts *o, int *caught_inv);
 
@@ -90,6 +94,7 @@ void pc_test_nodes_exit(void);
 unsigned long pc_test_lookup_entries(void);
 unsigned long pc_test_stale_alias_entries(void);
 void pc_test_lookup_reset(void);
+unsigned int pc_test_forget_retired(struct pc_node *pn);
 extern int (*shim_initcall_permcache_init)(void);
 
 #endif

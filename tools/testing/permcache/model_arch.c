@@ -2,8 +2,11 @@
 /*
  * Models of the permcache arch boundary (mm/pc_internal.h, bottom): a
  * simulated machine of 2..4 nodes and CPUs, a buddy allocator of 2 MiB
- * regions per node, the direct map, RO/ROX aliases in a module range, the
- * CPU-local temporary mapping that fills pages and the text-poke path.
+ * regions per node, the direct map (present RW, not present, or present
+ * RO+NX for text chunks), RO/ROX aliases in a module range, the per-CPU
+ * temporary mm that fills, zeroes and reads pages, and the text-poke path.
+ * Pages can be hardware-poisoned (PG_hwpoison); a poisoned page is never
+ * zeroed, filled, read, handed out or freed back (invariant 8).
  *
  * Addresses handed to the core (page_address(), aliases) are kernel-half
  * addresses that fault if the core dereferences them: the only way to the
@@ -17,6 +20,7 @@
 #include "../../../mm/pc_internal.h"
 
 struct sim sim;
+bool sim_temp_in_init_mm;
 
 struct page *shim_mem_map;
 unsigned long shim_pfn_base = SIM_PFN_BASE, shim_nr_pages;
@@ -152,6 +156,29 @@ int sim_buddy_free_regions(int nid)
 	return n;
 }
 
+unsigned int sim_region_poisoned(int r)
+{
+	struct page *page = pfn_to_page(SIM_PFN_BASE + r * SIM_REGION_PAGES);
+	unsigned int i, n = 0;
+
+	for (i = 0; i < SIM_REGION_PAGES; i++)
+		n += shim_page_hwpoison(page + i);
+	return n;
+}
+
+/* Invariant 8: a hwpoisoned page is never zeroed, handed out or freed back. */
+void sim_check_not_poisoned(struct page *page, unsigned int nr, const char *what)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (shim_page_hwpoison(page + i)) {
+			sim_violation(8, "%s hwpoisoned pfn %#lx", what,
+				      page_to_pfn(page + i));
+			return;
+		}
+}
+
 /* The region a chunk's first page heads; a violation if it heads none. */
 static int sim_chunk_region(struct page *page, const char *fn)
 {
@@ -211,6 +238,8 @@ void pc_arch_free_chunk(struct page *page)
 		sim_violation(7, "pc_arch_free_chunk: region %d freed twice", r);
 		return;
 	}
+	sim_check_not_poisoned(page, SIM_REGION_PAGES,
+			       "pc_arch_free_chunk: the buddy allocator gets back");
 	for (i = 0; i < SIM_REGION_PAGES; i++)
 		if (page_ref_count(page + i) != 1)
 			sim_violation(7, "region %d returned to the buddy allocator with page %u referenced %d times",
@@ -256,9 +285,10 @@ int pc_arch_unmap_direct(struct page *page)
 		return -EINVAL;
 	if (pfn % SIM_REGION_PAGES)
 		return sim_direct_split(pfn, "pc_arch_unmap_direct");
-	if (sim.reg[r].dm != SIM_DM_MAPPED)
+	if (sim.reg[r].dm != SIM_DM_MAPPED && sim.reg[r].dm != SIM_DM_RO)
 		sim_violation(3, "pc_arch_unmap_direct: region %d is not mapped as 2 MiB (state %d)",
 			      r, sim.reg[r].dm);
+	/* No flush: stale RW or RO translations stay until the caller flushes. */
 	sim.reg[r].dm = SIM_DM_UNMAPPED;
 	return 0;
 }
@@ -273,14 +303,83 @@ int pc_arch_restore_direct(struct page *page)
 		return -EINVAL;
 	if (pfn % SIM_REGION_PAGES)
 		return sim_direct_split(pfn, "pc_arch_restore_direct");
-	if (sim.reg[r].dm != SIM_DM_UNMAPPED)
-		sim_violation(3, "pc_arch_restore_direct: region %d is not unmapped as 2 MiB (state %d)",
+	if (sim.reg[r].dm != SIM_DM_UNMAPPED && sim.reg[r].dm != SIM_DM_RO)
+		sim_violation(3, "pc_arch_restore_direct: region %d is not unmapped or RO as 2 MiB (state %d)",
 			      r, sim.reg[r].dm);
+	if (sim.reg[r].alias)
+		sim_violation(sim.reg[r].alias_perm & SIM_X ? 2 : 1,
+			      "pc_arch_restore_direct: region %d made writable in the direct map while its %s alias %#lx is mapped",
+			      r, sim.reg[r].alias_perm & SIM_X ? "ROX" : "RO", sim.reg[r].alias);
 	sim.reg[r].dm = SIM_DM_MAPPED;
 	sim_tlb_insert_all((struct sim_tlb_entry){ SIM_VA_DIRECT,
 		PAGE_OFFSET + r * SIM_REGION_SIZE, r, 0, SIM_REGION_PAGES,
 		SIM_R | SIM_W });
 	return 0;
+}
+
+/*
+ * Present, read-only, NX, as one 2 MiB unit, without a flush: legal only
+ * from not present (nothing caches a not-present entry) or RO.  From RW a
+ * flush would be needed (stale W translations), from 4K it is no 2M unit.
+ */
+int pc_arch_ro_direct(struct page *page)
+{
+	unsigned long pfn = page_to_pfn(page);
+	int r = sim_chunk_region(page, "pc_arch_ro_direct");
+
+	might_sleep();
+	if (r < 0)
+		return -EINVAL;
+	if (pfn % SIM_REGION_PAGES)
+		return sim_direct_split(pfn, "pc_arch_ro_direct");
+	if (sim.reg[r].dm == SIM_DM_SPLIT)
+		sim_violation(3, "pc_arch_ro_direct: region %d is split", r);
+	else if (sim.reg[r].dm == SIM_DM_MAPPED)
+		sim_violation(sim.reg[r].alias_perm & SIM_X ? 2 : 1,
+			      "pc_arch_ro_direct: region %d goes from RW to RO without a flush: CPUs keep writable translations",
+			      r);
+	sim.ro_directs++;
+	sim.reg[r].dm = SIM_DM_RO;
+	sim_tlb_insert_all((struct sim_tlb_entry){ SIM_VA_DIRECT,
+		PAGE_OFFSET + r * SIM_REGION_SIZE, r, 0, SIM_REGION_PAGES,
+		SIM_R });
+	return 0;
+}
+
+/*
+ * The hibernation snapshot (kernel/power/snapshot.c) copies every saveable
+ * page: through the direct map where it is present, otherwise by mapping it
+ * there 4 KiB at a time (safe_copy_page()), which splits an unmapped 2 MiB
+ * chunk (invariant 3).  Free (buddy) memory is not saved; a hwpoisoned page
+ * is taken as not saveable.  Returns the pages copied.
+ */
+unsigned long sim_hibernation_snapshot(void)
+{
+	unsigned long copied = 0;
+	unsigned int p;
+	int r;
+
+	for (r = 0; r < sim.nr_regions; r++) {
+		struct sim_region *reg = &sim.reg[r];
+		struct page *page = pfn_to_page(SIM_PFN_BASE + r * SIM_REGION_PAGES);
+
+		if (reg->in_buddy)
+			continue;
+		for (p = 0; p < SIM_REGION_PAGES; p++) {
+			if (shim_page_hwpoison(page + p))
+				continue;
+			copied++;
+			if (reg->dm == SIM_DM_UNMAPPED ||
+			    (reg->dm == SIM_DM_SPLIT && !reg->dm4k[p])) {
+				sim_violation(3, "hibernation snapshot: region %d (%u hwpoisoned pages) is out of the direct map; safe_copy_page() maps pfn %#lx 4 KiB at a time",
+					      r, sim_region_poisoned(r), page_to_pfn(page + p));
+				sim_direct_split(page_to_pfn(page + p),
+						 "hibernation snapshot (safe_copy_page) of a page out of the direct map");
+				break;
+			}
+		}
+	}
+	return copied;
 }
 
 static bool sim_va_cached(unsigned long va)
@@ -336,9 +435,9 @@ int pc_arch_map_alias(struct pc_chunk *c)
 		sim_violation(3, "pc_arch_map_alias: chunk page is not 2 MiB aligned");
 		return -EINVAL;
 	}
-	if (sim.reg[r].dm != SIM_DM_UNMAPPED)
-		sim_violation(2, "pc_arch_map_alias: region %d is still in the direct map (RW) while mapped %s",
-			      r, perm & SIM_X ? "ROX" : "RO");
+	if (sim.reg[r].dm != SIM_DM_UNMAPPED && sim.reg[r].dm != SIM_DM_RO)
+		sim_violation(2, "pc_arch_map_alias: region %d is still in the direct map (state %d) while mapped %s",
+			      r, sim.reg[r].dm, perm & SIM_X ? "ROX" : "RO");
 	if (sim.reg[r].alias)
 		sim_violation(2, "pc_arch_map_alias: region %d already has alias %#lx",
 			      r, sim.reg[r].alias);
@@ -378,18 +477,34 @@ void pc_arch_flush_kernel_tlb(void)
 	sim_tlb_flush_all();
 }
 
-/* A CPU-local temporary mapping, then a local flush (x86: kmap_local). */
+/*
+ * The temporary mappings that fill, zero and read pages with no kernel
+ * mapping.  Now: a per-CPU temporary mm (as x86 text_poke), whose
+ * translations only the current CPU can cache, flushed locally at the end.
+ * Before (sim_temp_in_init_mm): per-CPU PTEs in init_mm, which any CPU's
+ * page walker may cache speculatively, while the local flush reaches only
+ * the current CPU.
+ */
+static void sim_temp_map(unsigned int slot, int r, struct page *page, u8 perm)
+{
+	struct sim_tlb_entry e = { SIM_VA_TEMP, SIM_TEMP_VA + slot * PAGE_SIZE, r,
+		(page_to_pfn(page) - SIM_PFN_BASE) % SIM_REGION_PAGES, 1, perm };
+
+	if (sim_temp_in_init_mm)
+		sim_tlb_insert_all(e);
+	else
+		sim_tlb_insert(shim_cpu, e);
+}
+
 void pc_arch_fill_page(struct page *page, int byte)
 {
-	unsigned long pfn = page_to_pfn(page);
 	int r = sim_chunk_region(page, "pc_arch_fill_page");
 
 	if (r < 0)
 		return;
+	sim_check_not_poisoned(page, 1, "pc_arch_fill_page: fills");
 	sim.fills++;
-	sim_tlb_insert(shim_cpu, (struct sim_tlb_entry){ SIM_VA_TEMP,
-		SIM_TEMP_VA, r, (pfn - SIM_PFN_BASE) % SIM_REGION_PAGES, 1,
-		SIM_R | SIM_W });
+	sim_temp_map(0, r, page, SIM_R | SIM_W);
 	memset(sim_page_mem(page), byte, PAGE_SIZE);
 	sim_tlb_flush_local_temp(shim_cpu);
 }
@@ -405,11 +520,9 @@ void pc_arch_zero_pages(struct list_head *pages)
 		r = sim_chunk_region(page, "pc_arch_zero_pages");
 		if (r < 0)
 			continue;
+		sim_check_not_poisoned(page, 1, "pc_arch_zero_pages: zeroes");
 		sim.fills++;
-		sim_tlb_insert(shim_cpu, (struct sim_tlb_entry){ SIM_VA_TEMP,
-			SIM_TEMP_VA + (i % PC_ZERO_BATCH) * PAGE_SIZE, r,
-			(page_to_pfn(page) - SIM_PFN_BASE) % SIM_REGION_PAGES, 1,
-			SIM_R | SIM_W });
+		sim_temp_map(i % PC_ZERO_BATCH, r, page, SIM_R | SIM_W);
 		memset(sim_page_mem(page), 0, PAGE_SIZE);
 		if (++i % PC_ZERO_BATCH == 0)
 			sim_tlb_flush_local_temp(shim_cpu);
@@ -420,15 +533,24 @@ void pc_arch_zero_pages(struct list_head *pages)
 
 bool pc_arch_page_filled(struct page *page, int byte)
 {
+	int r = sim_chunk_region(page, "pc_arch_page_filled");
 	u8 *p = sim_page_mem(page);
 	unsigned long i;
+	bool ok = true;
 
-	if (!p)
+	if (!p || r < 0)
 		return false;
+	/* Reading a poisoned page consumes the poison (a machine check). */
+	sim_check_not_poisoned(page, 1, "pc_arch_page_filled: reads");
+	sim_temp_map(0, r, page, SIM_R | SIM_W);
 	for (i = 0; i < PAGE_SIZE; i++)
-		if (p[i] != (u8)byte)
-			return false;
-	return true;
+		if (p[i] != (u8)byte) {
+			ok = false;
+			break;
+		}
+	/* Its local flush is not one of the fills' (local_flushes). */
+	sim_tlb_drop_local_temp(shim_cpu);
+	return ok;
 }
 
 /* Text poke: writes the bytes behind a live RO/ROX alias, maps nothing W. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Mutants, linked with -Wl,--wrap=SYMBOL into extra binaries to prove the
+ * Mutants, linked with -Wl,--wrap=SYMBOL (see WRAP_* in the Makefile) into
+ * extra binaries to prove the
  * harness fails when the core is wrong.  `make check` requires each to be
  * caught, with the invariant it breaks.
  */
@@ -36,4 +37,59 @@ void __wrap_pc_flush_sync(struct pc_node *pn, unsigned long need)
 	(void)pn;
 	(void)need;
 }
+#endif
+
+#ifdef MUTANT_INITMM
+/*
+ * The old scheme: the temporary mappings that fill, zero and read pages are
+ * per-CPU PTEs in init_mm, which every CPU's page walker may cache, while
+ * only the local TLB is flushed afterwards.
+ */
+void __real_pc_arch_fill_page(struct page *page, int byte);
+void __real_pc_arch_zero_pages(struct list_head *pages);
+bool __real_pc_arch_page_filled(struct page *page, int byte);
+
+void __wrap_pc_arch_fill_page(struct page *page, int byte)
+{
+	sim_temp_in_init_mm = true;
+	__real_pc_arch_fill_page(page, byte);
+}
+
+void __wrap_pc_arch_zero_pages(struct list_head *pages)
+{
+	sim_temp_in_init_mm = true;
+	__real_pc_arch_zero_pages(pages);
+}
+
+bool __wrap_pc_arch_page_filled(struct page *page, int byte)
+{
+	sim_temp_in_init_mm = true;
+	return __real_pc_arch_page_filled(page, byte);
+}
+#endif
+
+#ifdef MUTANT_RWTEXT
+/* Text chunks get their direct map back read-write instead of read-only. */
+int __wrap_pc_arch_ro_direct(struct page *page)
+{
+	return pc_arch_restore_direct(page);
+}
+#endif
+
+#ifdef MUTANT_KEEPRO
+/* A text chunk that stops being text keeps its read-only direct map. */
+int __real_pc_arch_unmap_direct(struct page *page);
+
+int __wrap_pc_arch_unmap_direct(struct page *page)
+{
+	int r = sim_pfn_region(page_to_pfn(page));
+
+	if (r >= 0 && sim.reg[r].dm == SIM_DM_RO)
+		return 0;
+	return __real_pc_arch_unmap_direct(page);
+}
+#endif
+
+#ifdef MUTANT_POISON
+/* The core is built blind to PG_hwpoison (Makefile); nothing to wrap. */
 #endif

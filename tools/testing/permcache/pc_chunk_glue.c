@@ -28,3 +28,31 @@ void pc_test_lookup_reset(void)
 	xa_destroy(&pc_by_pfn);
 	xa_destroy(&pc_by_alias);
 }
+
+#ifdef PC_HAVE_HWPOISON
+/*
+ * Teardown: chunks retired for a poisoned page are never released (the
+ * kernel loses their 2 MiB for good).  Forget them here, without giving
+ * their memory back, so the next sequence starts clean.  Returns how many.
+ */
+unsigned int pc_test_forget_retired(struct pc_node *pn)
+{
+	struct pc_chunk *c, *tmp;
+	unsigned int n = 0;
+
+	list_for_each_entry_safe(c, tmp, &pn->retired, list) {
+		list_del(&c->list);
+		xa_erase(&pc_by_pfn, pc_chunk_pfn(c) >> PC_CHUNK_ORDER);
+		if (c->alias) {
+			xa_erase(&pc_by_alias, c->alias >> PMD_SHIFT);
+			pc_arch_unmap_alias(c);
+		}
+		pn->nr_retired--;
+		pn->nr_chunks--;
+		pc_units_destroy(&c->units);
+		kfree(c);
+		n++;
+	}
+	return n;
+}
+#endif

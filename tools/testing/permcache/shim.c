@@ -322,6 +322,8 @@ struct shrinker *shim_shrinker;
 unsigned long shim_works_run;
 unsigned long shim_delayed_works;
 unsigned long shim_memcg_uncharges;
+unsigned long shim_reclaimed_pages;
+struct notifier_block *shim_pm_notifier;
 
 struct shrinker *shrinker_alloc(unsigned int flags, const char *fmt, ...)
 {

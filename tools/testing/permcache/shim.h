@@ -481,7 +481,34 @@ static inline void page_ref_unfreeze(struct page *page, int count)
 struct folio;
 #define page_folio(p)		((struct folio *)(p))
 #define PageLRU(p)		false
-#define PAGE_FLAGS_CHECK_AT_PREP	(~0UL)
+/* Hardware poison, as memory_failure() sets it; not cleared by freeing. */
+#define PG_hwpoison		23
+static inline bool shim_page_hwpoison(const struct page *page)
+{
+	return test_bit(PG_hwpoison, &page->flags);
+}
+#ifdef SHIM_CORE_BLIND_TO_HWPOISON
+/* The "poison" mutant: the core never sees the flag (the models do). */
+#define PageHWPoison(page)	((void)(page), false)
+#else
+#define PageHWPoison(page)	shim_page_hwpoison(page)
+#endif
+static inline void SetPageHWPoison(struct page *page)
+{
+	__set_bit(PG_hwpoison, &page->flags);
+}
+static inline void ClearPageHWPoison(struct page *page)
+{
+	page->flags &= ~BIT(PG_hwpoison);
+}
+static inline bool TestSetPageHWPoison(struct page *page)
+{
+	return __test_and_set_bit(PG_hwpoison, &page->flags);
+}
+#define is_page_hwpoison(p)	PageHWPoison(p)
+#define folio_test_hwpoison(f)	PageHWPoison((struct page *)(f))
+/* As in the kernel: every flag but PG_hwpoison must be clear at free. */
+#define PAGE_FLAGS_CHECK_AT_PREP	(~BIT(PG_hwpoison))
 extern unsigned long shim_memcg_uncharges;
 static inline void mem_cgroup_uncharge(struct folio *folio)
 {
@@ -619,6 +646,52 @@ static inline bool schedule_delayed_work(struct delayed_work *dwork,
 {
 	shim_delayed_works++;
 	return true;
+}
+
+
+/* ---- reclaim accounting: what the shrinker credits to reclaim ---- */
+extern unsigned long shim_reclaimed_pages;
+static inline void mm_account_reclaimed_pages(unsigned long pages)
+{
+	shim_reclaimed_pages += pages;
+}
+
+/* ---- notifiers: register_pm_notifier() remembers the one permcache registers ---- */
+struct notifier_block {
+	int (*notifier_call)(struct notifier_block *nb, unsigned long action, void *data);
+	struct notifier_block *next;
+	int priority;
+};
+#define NOTIFY_DONE		0x0000
+#define NOTIFY_OK		0x0001
+#define NOTIFY_STOP_MASK	0x8000
+#define NOTIFY_BAD		(NOTIFY_STOP_MASK | 0x0002)
+static inline int notifier_from_errno(int err)
+{
+	return err ? NOTIFY_STOP_MASK | (NOTIFY_OK - err) : NOTIFY_OK;
+}
+static inline int notifier_to_errno(int ret)
+{
+	ret &= ~NOTIFY_STOP_MASK;
+	return ret > NOTIFY_OK ? NOTIFY_OK - ret : 0;
+}
+#define PM_HIBERNATION_PREPARE	0x0001
+#define PM_POST_HIBERNATION	0x0002
+#define PM_SUSPEND_PREPARE	0x0003
+#define PM_POST_SUSPEND		0x0004
+#define PM_RESTORE_PREPARE	0x0005
+#define PM_POST_RESTORE		0x0006
+extern struct notifier_block *shim_pm_notifier;
+static inline int register_pm_notifier(struct notifier_block *nb)
+{
+	shim_pm_notifier = nb;
+	return 0;
+}
+static inline int unregister_pm_notifier(struct notifier_block *nb)
+{
+	if (shim_pm_notifier == nb)
+		shim_pm_notifier = NULL;
+	return 0;
 }
 
 #endif /* _PC_SHIM_H */

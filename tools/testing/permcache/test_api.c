@@ -405,29 +405,42 @@ static unsigned long shrink(int nid, unsigned long nr, bool scan)
 	return shim_shrinker->scan_objects(shim_shrinker, &sc);
 }
 
+/*
+ * The shrinker counts and scans pages, as the LRU lists do: a chunk goes per
+ * 512 pages asked for on a node, to the nearest chunk, and the rest of a
+ * request is kept for the next; what it frees is credited to reclaim.
+ */
 static void shrinker_releases_idle_chunks_above_reserve(void)
 {
-	unsigned long f;
+	unsigned long f, reclaimed;
 
 	boot(2, 2, 4, 0);
 	pc_config.reserve = 1;
 	make_idle_text_chunks(3);
-	H_EQ(shrink(0, 0, false), 2);
+	H_EQ(shrink(0, 0, false), 2 * PC_CHUNK_PAGES);
 	H_EQ(shrink(1, 0, false), SHRINK_EMPTY);
 	f = FLUSHES();
-	H_EQ(shrink(0, 10, true), 2);
+	reclaimed = shim_reclaimed_pages;
+	/* Less than half a chunk: nothing yet, the request is kept. */
+	H_EQ(shrink(0, PC_CHUNK_PAGES / 2 - 1, true), 0);
+	H_EQ(sim_buddy_free_regions(0), 1);
+	H_EQ(shrink(0, 2 * PC_CHUNK_PAGES - (PC_CHUNK_PAGES / 2 - 1), true),
+	     2 * PC_CHUNK_PAGES);
 	h_check(true);
 	/* Both aliases dropped before one flush. */
 	H_EQ(FLUSHES() - f, 1);
 	H_EQ(sim_buddy_free_regions(0), 3);
 	H_EQ(h_stat(PERMCACHE_STAT_SHRINK_FREED), 2);
-	H_EQ(h_stat(PERMCACHE_STAT_SHRINK_SCANS), 1);
+	H_EQ(h_stat(PERMCACHE_STAT_SHRINK_SCANS), 2);
+	H_EQ(shim_reclaimed_pages - reclaimed, 2 * PC_CHUNK_PAGES);
 	H_EQ(shrink(0, 0, false), SHRINK_EMPTY);
-	H_EQ(shrink(0, 10, true), SHRINK_STOP);
+	H_EQ(shrink(0, PC_CHUNK_PAGES, true), SHRINK_STOP);
 	H_EQ(h_stat(PERMCACHE_STAT_SHRINK_FREED), 2);
 	pc_config.reserve = 0;
-	H_EQ(shrink(0, 1, true), 1);
+	/* Half a chunk rounds up to one. */
+	H_EQ(shrink(0, PC_CHUNK_PAGES / 2, true), PC_CHUNK_PAGES);
 	H_EQ(sim_buddy_free_regions(0), 4);
+	H_EQ(shim_reclaimed_pages - reclaimed, 3 * PC_CHUNK_PAGES);
 	done();
 }
 
@@ -517,7 +530,166 @@ static void put_secret_page_waits_for_its_last_reference(void)
 	done();
 }
 
+/* Text keeps its direct map present RO+NX; reuse as SECRET takes it away. */
+static void text_keeps_ro_direct_map_until_it_becomes_secret(void)
+{
+	unsigned long f;
+	int i, r;
+
+	boot(2, 2, 1, 0);			/* one region per node */
+	i = h_alloc_text(PERMCACHE_ROX, 4096, 0, 0);
+	r = h_led[i].region;
+#ifdef PC_HAVE_RO_DIRECT
+	H_EQ(sim.reg[r].dm, SIM_DM_RO);		/* kcore and hibernation read it */
+	H_EQ(sim.ro_directs, 1);
+#endif
+	H_EXPECT(!sim_tlb_region_has(r, SIM_W), "a writable translation of ROX text is cached");
+	h_free(i);
+	h_check(true);
+	f = FLUSHES();
+	i = h_alloc_secret(0, 1);		/* ROX -> SECRET: alias and RO direct map go */
+	H_EXPECT(i >= 0 && h_led[i].region == r, "not the same chunk");
+	H_EQ(sim.reg[r].dm, SIM_DM_UNMAPPED);
+	H_EQ(FLUSHES() - f, 1);			/* one flush for both */
+	H_EXPECT(!sim_tlb_region_has(r, SIM_R | SIM_W | SIM_X), "a CPU still caches a translation of a SECRET chunk");
+	done();
+}
+
+/*
+ * The temporary mappings: with a per-CPU temporary mm only the filling CPU
+ * may cache them and its local flush ends them; in init_mm (the old scheme,
+ * a model switch) every CPU may, and the checker must see the stale entry
+ * when the page is handed out again.
+ */
+static void temporary_mappings_stay_on_their_cpu(void)
+{
+	unsigned int cpu, i, temp = 0;
+	struct page *p;
+	int a, b, r;
+
+	boot(2, 4, 1, 0);
+	a = h_alloc_secret(0, 0);
+	b = h_alloc_secret(0, 0);
+	p = h_led[b].page;
+	r = h_led[b].region;
+	h_free(b);
+	H_EQ(pc_node_zero_dirty(pc_node(0)), 1);	/* on CPU 0 */
+	h_check(true);
+	for (cpu = 0; cpu < 4; cpu++)
+		for (i = 0; i < sim.tlb[cpu].nr; i++)
+			temp += sim.tlb[cpu].e[i].kind == SIM_VA_TEMP;
+	H_EQ(temp, 0);
+
+	/* The old scheme: another CPU keeps the zeroing's translation. */
+	b = h_alloc_secret(0, 0);
+	H_EXPECT(b >= 0 && h_led[b].page == p, "first fit did not hand the page out again");
+	h_check(true);
+	sim_temp_in_init_mm = true;
+	h_free(b);
+	H_EQ(pc_node_zero_dirty(pc_node(0)), 1);
+	H_EXPECT(sim_tlb_region_has(r, SIM_W), "no CPU caches the init_mm temporary mapping");
+	b = h_alloc_secret(0, 2);
+	H_EXPECT(sim.violations && strstr(sim.first_violation, "temporary"),
+		 "a stale temporary translation of a SECRET page handed out was not seen: %s",
+		 sim.first_violation);
+	sim.violations = 0;
+	sim_temp_in_init_mm = false;
+	sim_tlb_flush_all();			/* not counted: the model's own reset */
+	h_free(a);
+	done();
+}
+
+#ifdef PC_HAVE_HWPOISON
+/* A poisoned SECRET page: never zeroed, reused or freed back; its chunk retires. */
+static void hwpoisoned_page_retires_its_chunk(void)
+{
+	struct permcache_stats st;
+	struct page *p;
+	int a, b, r;
+
+	boot(2, 2, 2, 0);
+	a = h_alloc_secret(0, 0);
+	b = h_alloc_secret(0, 0);
+	p = h_led[a].page;
+	r = h_led[a].region;
+	SetPageHWPoison(p);			/* memory_failure() on a page in use */
+	h_free(a);
+	h_check(true);
+	pc_node_zero_dirty(pc_node(0));		/* must skip it */
+	h_check(true);
+	H_EQ(h_stat(PERMCACHE_STAT_HWPOISONED), 1);
+	permcache_get_stats(0, &st);
+	H_EQ(st.retired, 1);
+	H_EQ(st.idle[PERMCACHE_SECRET], 0);
+	a = h_alloc_secret(0, 1);		/* not from the retired chunk */
+	H_EXPECT(a >= 0 && h_led[a].region != r, "a retired chunk served");
+	h_free(b);
+	h_check(true);
+	H_EQ(h_stat(PERMCACHE_STAT_HWPOISONED), 1);
+	done();					/* the region stays out of the buddy */
+	H_EXPECT(!sim.reg[r].in_buddy, "a chunk with a poisoned page went back to the buddy allocator");
+}
+
+/*
+ * A chunk retires when an allocation hits its poisoned page, while another
+ * page of it is still in use: that page is SECRET memory in use, and
+ * hibernation must be refused for it.
+ */
+static void hibernation_is_refused_for_secret_in_a_retired_chunk(void)
+{
+	int a, b, r;
+
+	boot(2, 2, 2, 0);
+	a = h_alloc_secret(0, 0);
+	r = h_led[a].region;
+	SetPageHWPoison(h_led[a].page + 1);	/* the next free unit */
+	b = h_alloc_secret(0, 0);		/* hits it: the chunk retires */
+	H_EXPECT(b >= 0 && h_led[b].region != r, "served from the poisoned chunk");
+	H_EQ(h_stat(PERMCACHE_STAT_HWPOISONED), 1);
+	h_free(b);
+	h_check(true);
+	H_EQ(h_hibernate(), -EBUSY);		/* page a is in use */
+	h_check(true);
+	h_free(a);
+	done();
+}
+#endif
+
+/* Hibernation: refused while SECRET is in use, else nothing left to split. */
+static void hibernation_releases_unmapped_chunks_and_splits_nothing(void)
+{
+	int t, s, r;
+
+	boot(2, 2, 3, 1);
+	t = h_alloc_text(PERMCACHE_RO, 100, 0, 0);
+	s = h_alloc_secret(0, 0);
+	H_EQ(h_hibernate(), -EBUSY);
+	h_check(true);
+	h_free(s);
+	H_EQ(h_hibernate(), 0);
+	h_check(true);
+	for (r = 0; r < sim.nr_regions; r++)
+		H_EXPECT(sim.reg[r].in_buddy || sim.reg[r].dm != SIM_DM_UNMAPPED,
+			 "region %d is out of the direct map after the PM notifier", r);
+	H_EQ(sim.direct_map_level2_splits, 0);
+	/* After the attempt, chunks are acquired again. */
+	s = h_alloc_secret(1, 1);
+	H_EXPECT(s >= 0, "no SECRET page after hibernation");
+	h_free(t);
+	done();
+}
+
 const struct h_test h_api_tests[] = {
+	{ "text_keeps_ro_direct_map_until_it_becomes_secret",
+	  text_keeps_ro_direct_map_until_it_becomes_secret },
+	{ "temporary_mappings_stay_on_their_cpu", temporary_mappings_stay_on_their_cpu },
+#ifdef PC_HAVE_HWPOISON
+	{ "hwpoisoned_page_retires_its_chunk", hwpoisoned_page_retires_its_chunk },
+	{ "hibernation_is_refused_for_secret_in_a_retired_chunk",
+	  hibernation_is_refused_for_secret_in_a_retired_chunk },
+#endif
+	{ "hibernation_releases_unmapped_chunks_and_splits_nothing",
+	  hibernation_releases_unmapped_chunks_and_splits_nothing },
 	{ "put_secret_page_waits_for_its_last_reference",
 	  put_secret_page_waits_for_its_last_reference },
 	{ "shrinker_releases_idle_chunks_above_reserve",

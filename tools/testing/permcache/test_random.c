@@ -156,6 +156,33 @@ static void exhaust_node(void)
 	}
 }
 
+/*
+ * Hardware poison on a page permcache owns (memory_failure() sets the flag
+ * and, for a page it cannot handle, leaves it there): from now on the core
+ * must never zero, fill, read, hand out or free back that page; the models
+ * assert it (invariant 8) and the checker that counters still add up.
+ */
+static void poison_page(void)
+{
+	struct pc_chunk *c;
+	struct page *page;
+	int r, tries = 8;
+
+	do {
+		r = rnd_below(sim.nr_regions);
+	} while (sim.reg[r].in_buddy && --tries);
+	if (sim.reg[r].in_buddy)
+		return;
+	page = pfn_to_page(SIM_PFN_BASE + r * SIM_REGION_PAGES + rnd_below(SIM_REGION_PAGES));
+	if (shim_page_hwpoison(page))
+		return;
+	SetPageHWPoison(page);
+	/* A freed SECRET page waiting to be zeroed is never zeroed now. */
+	c = pc_chunk_lookup_pfn(page_to_pfn(page));
+	if (c && c->cls == PERMCACHE_SECRET && page->private == (unsigned long)c)
+		h_secret_poison_freed++;
+}
+
 static const struct h_rand_opts *opts;
 
 static void step(void)
@@ -183,7 +210,8 @@ static void step(void)
 		struct shrink_control sc = {
 			.gfp_mask = GFP_KERNEL,
 			.nid = rnd_below(sim.cfg.nr_nodes),
-			.nr_to_scan = 1 + rnd_below(4),
+			/* In pages: a chunk per 512, to the nearest. */
+			.nr_to_scan = rnd_below(4) * PC_CHUNK_PAGES + rnd_below(PC_CHUNK_PAGES),
 		};
 
 		/* The shrinker, or a direct release (debugfs shrink). */
@@ -192,18 +220,23 @@ static void step(void)
 			shim_shrinker->scan_objects(shim_shrinker, &sc);
 		else
 			pc_node_release_idle(pc_node(sc.nid), pc_config.reserve,
-					     sc.nr_to_scan);
+					     1 + rnd_below(4));
 	} else if (op < 88) {
 		pc_config.lazy_flush = !pc_config.lazy_flush;
 	} else if (op < 89) {
 		pc_config.max_idle = 1 + rnd_below(16);
 	} else if (op < 92) {
 		pc_config.fallback = rnd_below(3) ? PC_FALLBACK_DISTANCE : PC_FALLBACK_NONE;
-	} else if (op < 94) {
+	} else if (op < 93) {
 		exhaust_node();
-	} else if (op < 97) {
+	} else if (op < 94) {
+		h_hibernate();
+	} else if (op < 96) {
 		if (!opts->no_misuse)
 			misuse_free();
+	} else if (op < 97) {
+		if (!rnd_below(4) && !opts->no_poison)
+			poison_page();
 	} else {
 		/* Free a batch, so that chunks go idle and classes change. */
 		for (i = rnd_below(8); i > 0 && h_nr_led; i--)

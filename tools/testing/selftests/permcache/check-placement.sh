@@ -7,7 +7,9 @@
 # each CPU, --membind, --preferred, --interleave, --cpunodebind, and a
 # cgroup whose cpuset.mems excludes the node of the CPU the task runs on.
 # Interleave may differ by one page (where the rotation starts); everything
-# else must match exactly.
+# else must match exactly.  Where the page allocator would try one node
+# first and nothing else, permcache must also have served every page
+# (alloc_secret), so that the comparison is not stock against stock.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -30,15 +32,24 @@ counts() {
 	echo $line
 }
 
-# same NAME SLACK CMD...: run CMD with enable=0 and =1 and compare.
+served() { awk '$1 == "alloc_secret" { print $2 }' /sys/kernel/debug/permcache/stats; }
+
+# same NAME SLACK SERVED CMD...: run CMD with enable=0 and =1 and compare;
+# SERVED is how many of the N pages permcache must have served (- for any).
 same() {
-	name=$1 slack=$2
-	shift 2
+	name=$1 slack=$2 want=$3
+	shift 3
 	echo 0 > "$P"
 	stock=$(counts "$@")
 	echo 1 > "$P"
+	s0=$(served)
 	pc=$(counts "$@")
-	echo "$name: stock [$stock] permcache [$pc]"
+	got=$(($(served) - s0))
+	echo "$name: stock [$stock] permcache [$pc], $got served by permcache"
+	if [ "$want" != - ] && [ "$got" -ne "$want" ]; then
+		fail "$name" "permcache served $got of $N pages, expected $want"
+		return
+	fi
 	case "$stock$pc" in
 	*rc*) fail "$name" "pcwork failed: stock [$stock] permcache [$pc]"; return ;;
 	esac
@@ -50,12 +61,12 @@ same() {
 	fi
 }
 
-same placement_default_cpu0 0 taskset -c 0
-same placement_default_cpu1 0 taskset -c 1
-same placement_membind1 0 numactl --membind=1
-same placement_preferred1 0 numactl --preferred=1
-same placement_interleave 1 numactl --interleave=all
-same placement_cpunodebind1 0 numactl --cpunodebind=1
+same placement_default_cpu0 0 $N taskset -c 0
+same placement_default_cpu1 0 $N taskset -c 1
+same placement_membind1 0 $N numactl --membind=1
+same placement_preferred1 0 $N numactl --preferred=1
+same placement_interleave 1 - numactl --interleave=all
+same placement_cpunodebind1 0 $N numactl --cpunodebind=1
 
 # A cpuset-confined cgroup on a CPU outside its nodes: the pages must go
 # to cpuset.mems, as the stock path's __GFP_HARDWALL makes them.
@@ -66,7 +77,7 @@ if grep -q cpuset "$root/cgroup.controllers" 2>/dev/null; then
 	mkdir -p "$cg"
 	last=$((nodes - 1))
 	if echo "$last" > "$cg/cpuset.mems" 2>/dev/null; then
-		same placement_cpuset_mems 0 taskset -c 0 sh -c "echo \$\$ > $cg/cgroup.procs; exec \"\$@\"" sh
+		same placement_cpuset_mems 0 - taskset -c 0 sh -c "echo \$\$ > $cg/cgroup.procs; exec \"\$@\"" sh
 	else
 		fail placement_cpuset_mems "cannot set cpuset.mems=$last"
 	fi
