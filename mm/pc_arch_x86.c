@@ -53,6 +53,12 @@ struct pc_tmp_map {
 
 static DEFINE_PER_CPU(struct pc_tmp_map, pc_tmp_map);
 
+/*
+ * Pages zeroed per temporary-mm window, with interrupts off: fewer on
+ * PREEMPT_RT, where that is latency every task sees.
+ */
+#define PC_TMP_IRQ_BATCH	(IS_ENABLED(CONFIG_PREEMPT_RT) ? 8 : PC_ZERO_BATCH)
+
 /* Where the slots are in each temporary mm: any user address will do. */
 #define PC_TMP_ADDR	SZ_1G
 
@@ -142,6 +148,13 @@ void pc_arch_free_chunk(struct page *page)
 {
 	unsigned long i, frozen;
 
+	/*
+	 * An order-9 free would hand a poisoned page to the buddy allocator;
+	 * order-0 frees leave it out (free_pages_prepare()).
+	 */
+	for (i = 0; i < PC_CHUNK_PAGES; i++)
+		if (unlikely(PageHWPoison(page + i)))
+			goto one_by_one;
 	for (frozen = 1; frozen < PC_CHUNK_PAGES; frozen++)
 		if (!page_ref_freeze(page + frozen, 1))
 			break;
@@ -151,6 +164,7 @@ void pc_arch_free_chunk(struct page *page)
 	}
 	for (i = 1; i < frozen; i++)
 		page_ref_unfreeze(page + i, 1);
+one_by_one:
 	for (i = 0; i < PC_CHUNK_PAGES; i++)
 		__free_page(page + i);
 }
@@ -302,7 +316,12 @@ static void *pc_tmp_map_slot(struct pc_tmp_map *tm, unsigned int i,
 
 /*
  * Unmap slots [0, @nr) of this CPU's temporary mm, leave it and flush its
- * range, which only this CPU can have cached: no IPI, as in text_poke().
+ * range, as text_poke() does.  No other CPU ever loaded the mm, so no IPI.
+ * The flush is deferred: with the mm no longer loaded, flush_tlb_mm_range()
+ * only advances the mm's TLB generation.  The entries this CPU may still
+ * hold are tagged with the mm's PCID, which no CR3 uses until this CPU
+ * loads the mm again, and loading it then flushes them first.  They are
+ * not global (see pc_tmp_map_slot()), so nothing else can reach them.
  */
 static void pc_tmp_end(struct pc_tmp_map *tm, unsigned int nr,
 		       temp_mm_state_t prev, unsigned long flags)
@@ -346,8 +365,8 @@ void pc_arch_fill_page(struct page *page, int byte)
  * @pages: pages of chunks, linked through page->lru; the list is not
  *	changed.
  *
- * Up to PC_ZERO_BATCH pages at a time are mapped, zeroed and unmapped with
- * one local flush, interrupts off for each batch.
+ * Up to PC_TMP_IRQ_BATCH pages at a time are mapped, zeroed and unmapped
+ * with one flush of the temporary mm, interrupts off for each batch.
  *
  * Context: Process context; does not sleep.
  */
@@ -363,7 +382,7 @@ void pc_arch_zero_pages(struct list_head *pages)
 		if (!tm)
 			tm = pc_tmp_begin(&prev, &flags);
 		clear_page(pc_tmp_map_slot(tm, i, page));
-		if (++i == PC_ZERO_BATCH) {
+		if (++i == PC_TMP_IRQ_BATCH) {
 			pc_tmp_end(tm, i, prev, flags);
 			tm = NULL;
 			i = 0;

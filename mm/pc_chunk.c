@@ -57,6 +57,7 @@
 #include <linux/errno.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 #include <linux/xarray.h>
 
 #include "pc_internal.h"
@@ -66,9 +67,58 @@ static DEFINE_XARRAY(pc_by_alias);
 
 /*
  * Set while a hibernation image may be made (pc_neighbour.c): no chunk is
- * acquired then, since a new chunk is out of the direct map.
+ * acquired or changes class then (either would put memory out of the
+ * direct map), and chunks that go idle stay online (saved by the snapshot).
+ * pc_unmap_inflight counts the changes under way, which the PM notifier
+ * waits for after setting it.
  */
 bool pc_acquire_blocked;
+static atomic_t pc_unmap_inflight = ATOMIC_INIT(0);
+
+static void pc_unmap_end(void);
+
+/* Start a change that may take memory out of the direct map, if allowed. */
+static bool pc_unmap_begin(void)
+{
+	atomic_inc(&pc_unmap_inflight);
+	smp_mb__after_atomic();
+	if (!READ_ONCE(pc_acquire_blocked))
+		return true;
+	pc_unmap_end();
+	return false;
+}
+
+static void pc_unmap_end(void)
+{
+	if (atomic_dec_and_test(&pc_unmap_inflight))
+		wake_up_var(&pc_unmap_inflight);
+}
+
+/**
+ * pc_block_unmapping() - stop, and wait out, changes that unmap memory
+ *
+ * Chunk acquisition, class changes and eager alias drops that started
+ * before are waited for; those that start after give up (the consumer
+ * takes its stock path).  pc_unblock_unmapping() ends it.
+ *
+ * Context: Process context; sleeps.
+ */
+void pc_block_unmapping(void)
+{
+	WRITE_ONCE(pc_acquire_blocked, true);
+	smp_mb();
+	wait_var_event(&pc_unmap_inflight, !atomic_read(&pc_unmap_inflight));
+}
+
+/**
+ * pc_unblock_unmapping() - allow what pc_block_unmapping() stopped
+ *
+ * Context: Any context.
+ */
+void pc_unblock_unmapping(void)
+{
+	WRITE_ONCE(pc_acquire_blocked, false);
+}
 
 /*
  * Which idle chunks to take first, to convert or to release: clean ones,
@@ -100,6 +150,74 @@ struct pc_chunk *pc_chunk_lookup_pfn(unsigned long pfn)
 struct pc_chunk *pc_chunk_lookup_alias(unsigned long addr)
 {
 	return xa_load(&pc_by_alias, addr >> PMD_SHIFT);
+}
+
+/**
+ * pc_chunk_set_offline() - mark a chunk's pages logically offline, or not
+ * @c: chunk whose pages hold only permcache's reference and are mapped
+ *	nowhere in user space.
+ * @offline: PageOffline() on (idle) or off (about to be used or freed).
+ *
+ * Idle chunks are logically offline, as a balloon's pages are: nothing but
+ * permcache may read them (kcore reads them as zeros, hibernation does not
+ * save them, crash dump tools skip them), and memory offlining treats them
+ * as movable, so that the memory notifier (pc_neighbour.c) can release them
+ * from a block going offline.  Readers that race with the change read a
+ * page that is either out of the direct map or holds only the fill byte.
+ *
+ * Context: pn->lock held, or the chunk is busy.
+ */
+void pc_chunk_set_offline(struct pc_chunk *c, bool offline)
+{
+	unsigned int i;
+
+	for (i = 0; i < PC_CHUNK_PAGES; i++) {
+		if (offline)
+			__SetPageOffline(c->page + i);
+		else
+			__ClearPageOffline(c->page + i);
+	}
+}
+
+/*
+ * A chunk goes on, or comes off, an idle list of @pn.  While a hibernation
+ * image may be made (pc_acquire_blocked), a chunk that goes idle stays
+ * online, so that the snapshot saves it; pc_node_offline_idle() marks it
+ * afterwards.
+ */
+static void pc_idle_enter(struct pc_node *pn, struct pc_chunk *c)
+{
+	lockdep_assert_held(&pn->lock);
+	pn->nr_idle++;
+	if (!READ_ONCE(pc_acquire_blocked))
+		pc_chunk_set_offline(c, true);
+}
+
+static void pc_idle_leave(struct pc_node *pn, struct pc_chunk *c)
+{
+	lockdep_assert_held(&pn->lock);
+	pn->nr_idle--;
+	pc_chunk_set_offline(c, false);
+}
+
+/**
+ * pc_node_offline_idle() - mark every idle chunk of a node offline
+ * @pn: node cache.
+ *
+ * After a hibernation attempt, for the chunks that went idle during it.
+ *
+ * Context: Process context; takes the node lock.
+ */
+void pc_node_offline_idle(struct pc_node *pn)
+{
+	struct pc_chunk *c;
+	unsigned int i;
+
+	spin_lock(&pn->lock);
+	for (i = 0; i < PC_NR_KINDS; i++)
+		list_for_each_entry(c, &pn->idle[i], list)
+			pc_chunk_set_offline(c, true);
+	spin_unlock(&pn->lock);
 }
 
 static unsigned long pc_gen_later(unsigned long a, unsigned long b)
@@ -232,7 +350,7 @@ int pc_chunks_acquire(const int *nids, unsigned int nr)
 		spin_lock(&pn->lock);
 		c->busy = false;
 		list_move(&c->list, &pn->idle[PC_CLEAN]);
-		pn->nr_idle++;
+		pc_idle_enter(pn, c);
 		spin_unlock(&pn->lock);
 	}
 	return got;
@@ -273,6 +391,28 @@ bool pc_chunk_pages_poisoned(const struct pc_chunk *c, unsigned int first,
 	return false;
 }
 
+/*
+ * The pages of a retired chunk that nobody uses (no unit in use on them,
+ * or only the one held for a poisoned page) are logically offline, so that
+ * neither the hibernation snapshot nor kcore reads them.
+ */
+static void pc_retired_offline_unused(struct pc_chunk *c)
+{
+	unsigned int per_page = 1U << (PAGE_SHIFT - c->units.shift);
+	unsigned int i;
+
+	for (i = 0; i < PC_CHUNK_PAGES; i++) {
+		struct page *page = c->page + i;
+		unsigned int u = i * per_page;
+
+		if (PageOffline(page) || page_mapped(page))
+			continue;
+		if (PageHWPoison(page) ||
+		    find_next_bit(c->units.map, u + per_page, u) >= u + per_page)
+			__SetPageOffline(page);
+	}
+}
+
 /**
  * pc_node_retire() - take a chunk with a poisoned page out of service
  * @pn: its node cache, locked.
@@ -290,11 +430,14 @@ void pc_node_retire(struct pc_node *pn, struct pc_chunk *c)
 	if (c->busy)
 		c->busy = false;
 	else if (!c->units.used)
-		pn->nr_idle--;
+		pc_idle_leave(pn, c);
 	c->poisoned = true;
 	list_move(&c->list, &pn->retired);
 	pn->nr_retired++;
-	pc_stat_inc(pn, PERMCACHE_STAT_HWPOISONED);
+	pc_retired_offline_unused(c);
+	/* A chunk that could not leave the direct map retires unpoisoned. */
+	if (pc_chunk_pages_poisoned(c, 0, PC_CHUNK_PAGES))
+		pc_stat_inc(pn, PERMCACHE_STAT_HWPOISONED);
 }
 
 /*
@@ -320,8 +463,9 @@ static int pc_chunk_untext(struct pc_chunk *c)
  * in free units, and map a text chunk read-only in the direct map and at
  * its final permission in a new alias.
  *
- * Return: 0; -EHWPOISON if a page of the chunk is poisoned (the caller
- * retires it); or another errno, the chunk then being clean.
+ * Return: 0; -EHWPOISON if a page of the chunk is poisoned, or it could not
+ * leave the direct map (the caller retires it); or another errno, the chunk
+ * then being clean.
  */
 static int pc_chunk_set_class(struct pc_node *pn, struct pc_chunk *c,
 			      enum permcache_class cls)
@@ -338,8 +482,12 @@ static int pc_chunk_set_class(struct pc_node *pn, struct pc_chunk *c,
 	if (was_text && !pc_class_is_text(cls)) {
 		err = pc_chunk_untext(c);
 		was_text = false;
+		/*
+		 * Still read-only in the direct map, with no alias: neither
+		 * text nor secret.  It retires (the caller), never requeued.
+		 */
 		if (WARN_ON_ONCE(err))
-			return err;
+			return -EHWPOISON;
 	}
 	pc_flush_sync(pn, c->flush_gen);
 	c->flush_gen = 0;
@@ -363,8 +511,10 @@ static int pc_chunk_set_class(struct pc_node *pn, struct pc_chunk *c,
 	/* Not present -> read-only needs no flush (invariant 8: kcore). */
 	if (!was_text) {
 		err = pc_arch_ro_direct(c->page);
-		if (WARN_ON_ONCE(err))
+		if (WARN_ON_ONCE(err)) {
+			c->cls = PC_CLEAN;
 			return err;
+		}
 	}
 	c->cls = cls;
 
@@ -413,7 +563,7 @@ static long pc_node_alloc_cached(struct pc_node *pn, enum permcache_class cls,
 	if (WARN_ON_ONCE(start < 0))
 		return start;
 	list_move(&c->list, &pn->active[cls]);
-	pn->nr_idle--;
+	pc_idle_leave(pn, c);
 	pc_stat_inc(pn, PERMCACHE_STAT_REUSE_SAME_CLASS);
 	/* Eager flushing would have dropped this alias and flushed. */
 	if (c->alias)
@@ -439,7 +589,7 @@ static struct pc_chunk *pc_node_take_idle(struct pc_node *pn)
 					     struct pc_chunk, list);
 		if (c) {
 			list_del_init(&c->list);
-			pn->nr_idle--;
+			pc_idle_leave(pn, c);
 			c->busy = true;
 			return c;
 		}
@@ -464,18 +614,27 @@ static long __pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
 		spin_lock(&pn->lock);
 		start = pc_node_alloc_cached(pn, cls, nr, chunkp);
 	}
-	c = start < 0 && may_block ? pc_node_take_idle(pn) : NULL;
 	spin_unlock(&pn->lock);
 	if (start >= 0)
 		return start;
-	if (!may_block)
+	/* No class change or new chunk while a hibernation image may be made. */
+	if (!may_block || !pc_unmap_begin())
 		return -ENOMEM;
+
+	spin_lock(&pn->lock);
+	/* Another thread may have made room meanwhile. */
+	start = pc_node_alloc_cached(pn, cls, nr, chunkp);
+	c = start < 0 ? pc_node_take_idle(pn) : NULL;
+	spin_unlock(&pn->lock);
+	if (start >= 0)
+		goto out;
 
 	if (!c) {
 		LIST_HEAD(list);
 
+		start = -ENOMEM;
 		if (!pc_acquire_batch(&pn->nid, 1, &list))
-			return -ENOMEM;
+			goto out;
 		c = list_first_entry(&list, struct pc_chunk, list);
 		list_del_init(&c->list);
 	}
@@ -488,19 +647,21 @@ static long __pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
 		pc_node_retire(pn, c);
 		spin_unlock(&pn->lock);
 		/* The node may still have other chunks: the caller tries again. */
-		return -EAGAIN;
+		start = -EAGAIN;
+		goto out;
 	}
 	c->busy = false;
 	if (err) {
 		list_add(&c->list, &pn->idle[c->cls]);
-		pn->nr_idle++;
+		pc_idle_enter(pn, c);
 		spin_unlock(&pn->lock);
-		return err;
+		start = err;
+		goto out;
 	}
 	start = pc_units_alloc(&c->units, nr);
 	if (WARN_ON_ONCE(start < 0)) {
 		list_add(&c->list, &pn->idle[cls]);
-		pn->nr_idle++;
+		pc_idle_enter(pn, c);
 	} else {
 		/* Full chunks sit at the tail, where the search stops. */
 		if (c->units.used == c->units.nr)
@@ -510,6 +671,8 @@ static long __pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
 		*chunkp = c;
 	}
 	spin_unlock(&pn->lock);
+out:
+	pc_unmap_end();
 	return start;
 }
 
@@ -531,6 +694,24 @@ static bool pc_units_poisoned(struct pc_node *pn, struct pc_chunk *c,
 	pc_node_retire(pn, c);
 	spin_unlock(&pn->lock);
 	return true;
+}
+
+/**
+ * pc_chunk_retire_if_poisoned() - retire a chunk if units of it are poisoned
+ * @c: chunk whose units [@start, @start + @nr) the caller owns.
+ * @start: first unit.
+ * @nr: number of units.
+ *
+ * Then the units stay in use for good (never handed out, filled or zeroed
+ * again) and the chunk retires.
+ *
+ * Context: Process context; takes the node lock.
+ * Return: true if a page under the units is hardware-poisoned.
+ */
+bool pc_chunk_retire_if_poisoned(struct pc_chunk *c, long start,
+				 unsigned int nr)
+{
+	return pc_units_poisoned(pc_node(c->nid), c, start, nr);
 }
 
 /**
@@ -612,11 +793,13 @@ static bool pc_chunk_requeue(struct pc_node *pn, struct pc_chunk *c,
 	lockdep_assert_held(&pn->lock);
 
 	/* A retired chunk stays retired, used or not. */
-	if (c->poisoned)
+	if (c->poisoned) {
+		pc_retired_offline_unused(c);
 		return false;
+	}
 	if (!c->units.used) {
 		list_move(&c->list, &pn->idle[c->cls]);
-		pn->nr_idle++;
+		pc_idle_enter(pn, c);
 		return pn->nr_idle > READ_ONCE(pc_config.max_idle);
 	}
 	if (was_full)
@@ -658,8 +841,9 @@ int pc_chunk_free_units(struct pc_chunk *c, enum permcache_class cls,
 		goto unlock;
 
 	pc_stat_inc(pn, PERMCACHE_STAT_FREE_TEXT);
-	eager = !c->units.used && !READ_ONCE(pc_config.lazy_flush) && c->alias &&
-		!c->poisoned;
+	/* Not while a hibernation image may be made: it would unmap. */
+	eager = !c->units.used && !READ_ONCE(pc_config.lazy_flush) &&
+		c->alias && !c->poisoned && pc_unmap_begin();
 	if (eager) {
 		list_del_init(&c->list);
 		c->busy = true;
@@ -678,9 +862,10 @@ unlock:
 		c->cls = PC_CLEAN;
 		c->busy = false;
 		list_add(&c->list, &pn->idle[PC_CLEAN]);
-		pn->nr_idle++;
+		pc_idle_enter(pn, c);
 		trim = pn->nr_idle > READ_ONCE(pc_config.max_idle);
 		spin_unlock(&pn->lock);
+		pc_unmap_end();
 	}
 	if (trim)
 		pc_trim_schedule();
@@ -801,12 +986,14 @@ unsigned int pc_node_zero_dirty(struct pc_node *pn)
 }
 
 /* Release up to @max idle chunks of the first @nr_kinds kinds of pc_idle_order[]. */
+static void pc_release_batch(struct pc_node *pn, struct list_head *batch,
+			     unsigned int n);
+
 static unsigned int pc_node_release(struct pc_node *pn, unsigned int keep,
 				    unsigned int max, unsigned int nr_kinds)
 {
-	struct pc_chunk *c, *tmp;
+	struct pc_chunk *c;
 	unsigned int i, n = 0;
-	bool pending = false;
 	LIST_HEAD(batch);
 
 	/* Chunks whose only used units are freed pages go idle first. */
@@ -827,13 +1014,29 @@ static unsigned int pc_node_release(struct pc_node *pn, unsigned int keep,
 			list_move(&c->list, &batch);
 			c->busy = true;
 			c->dead = true;
-			pn->nr_idle--;
+			pc_idle_leave(pn, c);
 			n++;
 		}
 	}
 	spin_unlock(&pn->lock);
 
-	list_for_each_entry(c, &batch, list) {
+	pc_release_batch(pn, &batch, n);
+	return n;
+}
+
+/*
+ * Give @n busy, dead chunks of @pn on @batch back to the buddy allocator:
+ * aliases of the whole batch are dropped before one flush, if one is still
+ * needed, covers them all; then each chunk goes back into the direct map as
+ * a 2 MiB unit and is freed.
+ */
+static void pc_release_batch(struct pc_node *pn, struct list_head *batch,
+			     unsigned int n)
+{
+	struct pc_chunk *c, *tmp;
+	bool pending = false;
+
+	list_for_each_entry(c, batch, list) {
 		xa_erase(&pc_by_pfn, pc_chunk_pfn(c) >> PC_CHUNK_ORDER);
 		pc_chunk_drop_alias(c);
 		if (!c->flush_gen)
@@ -847,7 +1050,7 @@ static unsigned int pc_node_release(struct pc_node *pn, unsigned int keep,
 	if (pending)
 		pc_flush_now(pn);
 
-	list_for_each_entry_safe(c, tmp, &batch, list) {
+	list_for_each_entry_safe(c, tmp, batch, list) {
 		list_del(&c->list);
 		pc_chunk_destroy(c);
 	}
@@ -857,7 +1060,6 @@ static unsigned int pc_node_release(struct pc_node *pn, unsigned int keep,
 		spin_unlock(&pn->lock);
 		pc_stat_add(pn, PERMCACHE_STAT_CHUNKS_RELEASED, n);
 	}
-	return n;
 }
 
 /**
@@ -882,21 +1084,56 @@ unsigned int pc_node_release_idle(struct pc_node *pn, unsigned int keep,
 }
 
 /**
- * pc_node_release_unmapped() - release every idle chunk that is out of the
- * direct map
- * @pn: node cache.
+ * pc_release_range() - release the chunks inside a range going offline
+ * @start_pfn: first page frame of the range, in one node.
+ * @nr_pages: its length.
  *
- * Idle clean and SECRET chunks go, whatever the reserve; text chunks stay
- * (their direct map is present).  For readers that copy every page through
- * the direct map, such as the hibernation snapshot.
+ * All or nothing: if any chunk inside is in use, being converted or
+ * retired, nothing is released and the offline is refused.  Otherwise
+ * every chunk inside (idle, so logically offline, which let memory
+ * offlining isolate the range) goes back to the buddy allocator, into the
+ * isolated range, from where offlining takes it.
  *
  * Context: Process context; sleeps.
- * Return: the number of chunks released.
+ * Return: 0, or -EBUSY.
  */
-unsigned int pc_node_release_unmapped(struct pc_node *pn)
+int pc_release_range(unsigned long start_pfn, unsigned long nr_pages)
 {
-	/* pc_idle_order[] lists the two unmapped kinds first. */
-	return pc_node_release(pn, 0, UINT_MAX, 2);
+	unsigned long idx, first = start_pfn >> PC_CHUNK_ORDER;
+	unsigned long last = (start_pfn + nr_pages - 1) >> PC_CHUNK_ORDER;
+	struct pc_node *pn = pc_node(pfn_to_nid(start_pfn));
+	struct pc_chunk *c;
+	unsigned int n = 0;
+	LIST_HEAD(batch);
+	int err = 0;
+
+	if (!pn)
+		return 0;
+	/* Freed pages waiting to be zeroed keep their chunks in use. */
+	pc_node_zero_dirty(pn);
+
+	spin_lock(&pn->lock);
+	for (idx = first; idx <= last && !err; idx++) {
+		c = xa_load(&pc_by_pfn, idx);
+		if (c && (c->nid != pn->nid || c->busy || c->dead ||
+			  c->poisoned || c->units.used))
+			err = -EBUSY;
+	}
+	for (idx = first; idx <= last && !err; idx++) {
+		c = xa_load(&pc_by_pfn, idx);
+		if (c) {
+			list_move(&c->list, &batch);
+			c->busy = true;
+			c->dead = true;
+			pc_idle_leave(pn, c);
+			n++;
+		}
+	}
+	spin_unlock(&pn->lock);
+
+	if (n)
+		pc_release_batch(pn, &batch, n);
+	return err;
 }
 
 /**

@@ -249,11 +249,17 @@ int pc_chunk_free_secret(struct pc_chunk *c, struct page *page);
 unsigned int pc_node_zero_dirty(struct pc_node *pn);
 unsigned int pc_node_release_idle(struct pc_node *pn, unsigned int keep,
 				  unsigned int max);
-unsigned int pc_node_release_unmapped(struct pc_node *pn);
+int pc_release_range(unsigned long start_pfn, unsigned long nr_pages);
+void pc_chunk_set_offline(struct pc_chunk *c, bool offline);
+void pc_node_offline_idle(struct pc_node *pn);
 bool pc_chunk_pages_poisoned(const struct pc_chunk *c, unsigned int first,
 			     unsigned int nr);
+bool pc_chunk_retire_if_poisoned(struct pc_chunk *c, long start,
+				 unsigned int nr);
 void pc_node_retire(struct pc_node *pn, struct pc_chunk *c);
 extern bool pc_acquire_blocked;
+void pc_block_unmapping(void);
+void pc_unblock_unmapping(void);
 int pc_chunk_defer_free(struct pc_chunk *c, struct page *page);
 unsigned int pc_node_take_unreferenced(struct pc_node *pn,
 				       struct list_head *out);

@@ -305,6 +305,14 @@ int permcache_free_text(void *addr, size_t size)
 
 	/*
 	 * The run is live and ours, so the chunk cannot go away under us.
+	 * A poisoned page is never written (a machine check in kernel mode):
+	 * the run stays allocated and the chunk retires.
+	 */
+	if (pc_chunk_retire_if_poisoned(c, start, nr)) {
+		pc_stat_inc(pc_node(c->nid), PERMCACHE_STAT_FREE_TEXT);
+		return 0;
+	}
+	/*
 	 * Invariant 2: free text traps.  This sleeps, so it is done before
 	 * the units are given back rather than under the node lock.
 	 */

@@ -879,7 +879,10 @@ static struct kunit_suite pc_params_suite = {
 	.test_cases = pc_params_cases,
 };
 
-/* ---- permcache_hwpoison: a poisoned page never leaves its chunk ---- */
+/*
+ * ---- permcache_neighbour: hwpoison and memory offline, where permcache
+ * meets the rest of the kernel ----
+ */
 
 /*
  * Undo what the test did to a chunk it retired: the page is no longer
@@ -893,6 +896,7 @@ static void pc_test_unretire(struct pc_chunk *c, struct page *bad,
 
 	ClearPageHWPoison(bad);
 	spin_lock(&pn->lock);
+	pc_chunk_set_offline(c, false);
 	if (unit_held)
 		WARN_ON(pc_units_free(&c->units, bad - c->page, 1));
 	c->poisoned = false;
@@ -902,6 +906,7 @@ static void pc_test_unretire(struct pc_chunk *c, struct page *bad,
 	} else {
 		list_move(&c->list, &pn->idle[c->cls]);
 		pn->nr_idle++;
+		pc_chunk_set_offline(c, true);
 	}
 	spin_unlock(&pn->lock);
 }
@@ -1008,7 +1013,48 @@ static void poisoned_freed_page_is_never_zeroed(struct kunit *test)
 	pc_test_drain(test, nid);
 }
 
+/* ---- memory offline: idle chunks are logically offline and go ---- */
+
+static void idle_chunks_are_offline_and_released_for_memory_offline(struct kunit *test)
+{
+	unsigned long released = pc_test_stat(PERMCACHE_STAT_CHUNKS_RELEASED);
+	int nid = numa_mem_id();
+	struct page *page;
+	struct pc_chunk *c;
+	unsigned long pfn;
+
+	pc_test_drain(test, nid);
+	page = permcache_alloc_secret(nid, GFP_KERNEL | __GFP_THISNODE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+	/* A page handed out is an ordinary page; its chunk is in use. */
+	KUNIT_EXPECT_FALSE(test, PageOffline(page));
+	c = pc_test_chunk_of(page);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	pfn = pc_chunk_pfn(c);
+	KUNIT_EXPECT_FALSE(test, PageOffline(c->page + 1));
+	/* A block holding a chunk in use cannot go offline; nothing changes. */
+	KUNIT_EXPECT_EQ(test, pc_release_range(pfn, PC_CHUNK_PAGES), -EBUSY);
+	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_CHUNKS_RELEASED),
+			released);
+
+	KUNIT_ASSERT_EQ(test, permcache_free_secret(page), 0);
+	pc_node_zero_dirty(pc_node(nid));
+	/* Idle: every page is logically offline, so isolation accepts it. */
+	KUNIT_EXPECT_TRUE(test, PageOffline(c->page));
+	KUNIT_EXPECT_TRUE(test, PageOffline(c->page + PC_CHUNK_PAGES - 1));
+	KUNIT_EXPECT_EQ(test, pc_release_range(pfn, PC_CHUNK_PAGES), 0);
+	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_CHUNKS_RELEASED),
+			released + 1);
+	/* Back in the buddy allocator: no longer offline, no longer ours. */
+	KUNIT_EXPECT_FALSE(test, PageOffline(pfn_to_page(pfn)));
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, pc_chunk_lookup_pfn(pfn));
+	rcu_read_unlock();
+	pc_test_drain(test, nid);
+}
+
 static struct kunit_case pc_hwpoison_cases[] = {
+	KUNIT_CASE(idle_chunks_are_offline_and_released_for_memory_offline),
 	KUNIT_CASE(poisoned_page_is_never_handed_out),
 	KUNIT_CASE(poisoned_idle_chunk_is_never_released),
 	KUNIT_CASE(poisoned_freed_page_is_never_zeroed),
@@ -1016,7 +1062,7 @@ static struct kunit_case pc_hwpoison_cases[] = {
 };
 
 static struct kunit_suite pc_hwpoison_suite = {
-	.name = "permcache_hwpoison",
+	.name = "permcache_neighbour",
 	.test_cases = pc_hwpoison_cases,
 };
 

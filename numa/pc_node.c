@@ -119,13 +119,23 @@ struct pc_node *pc_node(int nid)
  * @nid: the node the caller asked for, or NUMA_NO_NODE.
  *
  * Context: Any context.
- * Return: @nid if it has a cache, the nearest node with memory to this CPU
- * for NUMA_NO_NODE, or -EINVAL for any other value.
+ * Return: @nid (this CPU's node for NUMA_NO_NODE) if it has a cache; for
+ * an online node without one (no memory), the nearest node with memory;
+ * -EINVAL for any other value.
  */
 int pc_node_home(int nid)
 {
 	if (nid == NUMA_NO_NODE)
 		nid = numa_mem_id();
+	if (nid < 0 || nid >= nr_node_ids || !node_online(nid))
+		return -EINVAL;
+	/*
+	 * A node without memory (x86 has no HAVE_MEMORYLESS_NODES, so
+	 * numa_mem_id() can be one) is served by the nearest node with
+	 * memory, where its zonelist starts.
+	 */
+	if (!pc_node(nid))
+		nid = numa_nearest_node(nid, N_MEMORY);
 	return pc_node(nid) ? nid : -EINVAL;
 }
 

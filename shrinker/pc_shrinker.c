@@ -10,12 +10,12 @@
  * are dropped before one flush, if one is still needed, and every chunk goes
  * back into the direct map as a 2 MiB unit before it is freed.
  *
- * It counts and scans in pages, as the LRU lists do, so that reclaim at
- * every priority asks for a share of the idle chunks proportional to what
- * it asks of the page cache (a count of chunks would be shifted to 0 until
- * priority ~3); requests are summed per node and a chunk goes per 512 pages
- * asked for, to the nearest chunk.  What it frees is credited to the
- * reclaim in progress (mm_account_reclaimed_pages()).
+ * It counts and scans in pages, as the LRU lists do, so that reclaim asks
+ * for a share of the idle chunks proportional to what it asks of the page
+ * cache (a count of chunks is shifted to 0 by the scan priority until
+ * reclaim is nearly out of options); requests are summed per node and a
+ * chunk goes for every whole 512 pages asked for.  What it frees is
+ * credited to the reclaim in progress (mm_account_reclaimed_pages()).
  *
  * Trimming keeps idle chunks at or below permcache.max_idle without memory
  * pressure: a free that leaves more idle chunks on a node schedules a work
@@ -52,36 +52,48 @@ static unsigned long pc_shrink_count(struct shrinker *s,
 		return SHRINK_EMPTY;
 	idle = READ_ONCE(pn->nr_idle);
 	/* In pages, as the LRU lists count, so that pressure is proportional. */
-	return idle > reserve ? (unsigned long)(idle - reserve) * PC_CHUNK_PAGES :
-				SHRINK_EMPTY;
+	if (idle <= reserve)
+		return SHRINK_EMPTY;
+	return (unsigned long)(idle - reserve) * PC_CHUNK_PAGES;
+}
+
+/*
+ * Reclaim asks for pages, a batch at a time: add @pages to the node's
+ * credit and take the whole chunks it now holds; the rest (less than a
+ * chunk) stays for the next request.  Concurrent scanners each take only
+ * what they added up to, so the credit never goes negative.
+ */
+static unsigned long pc_shrink_take(struct pc_node *pn, unsigned long pages)
+{
+	long old = atomic_long_read(&pn->shrink_credit), new;
+	unsigned long chunks;
+
+	pages = min_t(unsigned long, pages, LONG_MAX / 2);
+	do {
+		new = old + pages;
+		chunks = new / PC_CHUNK_PAGES;
+		new -= chunks * PC_CHUNK_PAGES;
+	} while (!atomic_long_try_cmpxchg(&pn->shrink_credit, &old, new));
+	return chunks;
 }
 
 static unsigned long pc_shrink_scan(struct shrinker *s,
 				    struct shrink_control *sc)
 {
 	struct pc_node *pn = pc_node(sc->nid);
-	unsigned long credit, chunks, freed;
+	unsigned long chunks, freed;
 
 	if (!pn)
 		return SHRINK_STOP;
-	/*
-	 * Reclaim asks for pages, a batch at a time; a chunk goes once the
-	 * requests on this node add up to half a chunk or more (rounding to
-	 * the nearest chunk), and what is left over is kept for the next.
-	 */
-	credit = atomic_long_add_return(sc->nr_to_scan, &pn->shrink_credit);
-	chunks = (credit + PC_CHUNK_PAGES / 2) / PC_CHUNK_PAGES;
+	chunks = pc_shrink_take(pn, sc->nr_to_scan);
 	pc_stat_inc(pn, PERMCACHE_STAT_SHRINK_SCANS);
 	if (!chunks)
 		return 0;
-	atomic_long_sub(min(credit, chunks * PC_CHUNK_PAGES), &pn->shrink_credit);
 	freed = pc_node_release_idle(pn, READ_ONCE(pc_config.reserve),
 				     min_t(unsigned long, chunks, UINT_MAX));
 	pc_stat_add(pn, PERMCACHE_STAT_SHRINK_FREED, freed);
-	if (!freed) {
-		atomic_long_set(&pn->shrink_credit, 0);
+	if (!freed)
 		return SHRINK_STOP;
-	}
 	/* Credit reclaim with what went back to the buddy allocator. */
 	freed *= PC_CHUNK_PAGES;
 	mm_account_reclaimed_pages(freed);

@@ -240,6 +240,13 @@ void pc_arch_free_chunk(struct page *page)
 	}
 	sim_check_not_poisoned(page, SIM_REGION_PAGES,
 			       "pc_arch_free_chunk: the buddy allocator gets back");
+	/* Logically offline pages must not reach the buddy allocator. */
+	for (i = 0; i < SIM_REGION_PAGES; i++)
+		if (PageOffline(page + i)) {
+			sim_violation(8, "region %d returned to the buddy allocator with page %u still PageOffline",
+				      r, i);
+			break;
+		}
 	for (i = 0; i < SIM_REGION_PAGES; i++)
 		if (page_ref_count(page + i) != 1)
 			sim_violation(7, "region %d returned to the buddy allocator with page %u referenced %d times",
@@ -366,7 +373,8 @@ unsigned long sim_hibernation_snapshot(void)
 		if (reg->in_buddy)
 			continue;
 		for (p = 0; p < SIM_REGION_PAGES; p++) {
-			if (shim_page_hwpoison(page + p))
+			/* saveable_page() skips logically offline pages. */
+			if (shim_page_hwpoison(page + p) || PageOffline(page + p))
 				continue;
 			copied++;
 			if (reg->dm == SIM_DM_UNMAPPED ||

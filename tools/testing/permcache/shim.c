@@ -324,6 +324,7 @@ unsigned long shim_delayed_works;
 unsigned long shim_memcg_uncharges;
 unsigned long shim_reclaimed_pages;
 struct notifier_block *shim_pm_notifier;
+struct notifier_block *shim_memory_notifier;
 
 struct shrinker *shrinker_alloc(unsigned int flags, const char *fmt, ...)
 {

@@ -694,4 +694,49 @@ static inline int unregister_pm_notifier(struct notifier_block *nb)
 	return 0;
 }
 
+/* ---- memory hotplug: register_memory_notifier() remembers permcache's ---- */
+#define MEM_ONLINE		(1 << 0)
+#define MEM_GOING_OFFLINE	(1 << 1)
+#define MEM_OFFLINE		(1 << 2)
+#define MEM_GOING_ONLINE	(1 << 3)
+#define MEM_CANCEL_ONLINE	(1 << 4)
+#define MEM_CANCEL_OFFLINE	(1 << 5)
+struct memory_notify {
+	unsigned long start_pfn;
+	unsigned long nr_pages;
+	int status_change_nid_normal;
+	int status_change_nid;
+};
+extern struct notifier_block *shim_memory_notifier;
+static inline int register_memory_notifier(struct notifier_block *nb)
+{
+	shim_memory_notifier = nb;
+	return 0;
+}
+#define pfn_to_nid(pfn)		shim_pfn_to_nid(pfn)
+
+/* ---- PageOffline(): a page type in the kernel, a flag bit here ---- */
+#define PG_shim_offline		24
+static inline bool PageOffline(const struct page *page)
+{
+	return test_bit(PG_shim_offline, &page->flags);
+}
+static inline void __SetPageOffline(struct page *page)
+{
+	__set_bit(PG_shim_offline, &page->flags);
+}
+static inline void __ClearPageOffline(struct page *page)
+{
+	page->flags &= ~BIT(PG_shim_offline);
+}
+
+/* ---- the rest permcache uses from wait_bit.h, mm.h and numa.h ---- */
+#define smp_mb__after_atomic()	barrier()
+#define wake_up_var(v)		do { (void)(v); } while (0)
+/* Single-threaded: nothing can be in flight while the harness waits. */
+#define wait_var_event(v, cond)	do { (void)(v); WARN_ON(!(cond)); } while (0)
+#define page_mapped(page)	((void)(page), false)
+/* Every simulated node has memory and a cache. */
+#define numa_nearest_node(nid, state)	(nid)
+
 #endif /* _PC_SHIM_H */

@@ -406,9 +406,9 @@ static unsigned long shrink(int nid, unsigned long nr, bool scan)
 }
 
 /*
- * The shrinker counts and scans pages, as the LRU lists do: a chunk goes per
- * 512 pages asked for on a node, to the nearest chunk, and the rest of a
- * request is kept for the next; what it frees is credited to reclaim.
+ * The shrinker counts and scans pages, as the LRU lists do: a chunk goes for
+ * every whole 512 pages asked for on a node, and the rest of a request is
+ * kept for the next; what it frees is credited to reclaim.
  */
 static void shrinker_releases_idle_chunks_above_reserve(void)
 {
@@ -421,7 +421,7 @@ static void shrinker_releases_idle_chunks_above_reserve(void)
 	H_EQ(shrink(1, 0, false), SHRINK_EMPTY);
 	f = FLUSHES();
 	reclaimed = shim_reclaimed_pages;
-	/* Less than half a chunk: nothing yet, the request is kept. */
+	/* Less than a chunk: nothing yet, the request is kept. */
 	H_EQ(shrink(0, PC_CHUNK_PAGES / 2 - 1, true), 0);
 	H_EQ(sim_buddy_free_regions(0), 1);
 	H_EQ(shrink(0, 2 * PC_CHUNK_PAGES - (PC_CHUNK_PAGES / 2 - 1), true),
@@ -437,7 +437,10 @@ static void shrinker_releases_idle_chunks_above_reserve(void)
 	H_EQ(shrink(0, PC_CHUNK_PAGES, true), SHRINK_STOP);
 	H_EQ(h_stat(PERMCACHE_STAT_SHRINK_FREED), 2);
 	pc_config.reserve = 0;
-	/* Half a chunk rounds up to one. */
+	/* Credit is kept whole chunks at a time: half a chunk frees nothing... */
+	H_EQ(shrink(0, PC_CHUNK_PAGES / 2, true), 0);
+	H_EQ(sim_buddy_free_regions(0), 3);
+	/* ...until the requests add up to a whole one. */
 	H_EQ(shrink(0, PC_CHUNK_PAGES / 2, true), PC_CHUNK_PAGES);
 	H_EQ(sim_buddy_free_regions(0), 4);
 	H_EQ(shim_reclaimed_pages - reclaimed, 3 * PC_CHUNK_PAGES);
