@@ -80,6 +80,17 @@ static bool pc_node_hibernation_busy(struct pc_node *pn)
 	return busy || READ_ONCE(pn->nr_pending);
 }
 
+/* Chunks that went idle during the attempt were left online: mark them. */
+static void pc_hibernation_finish(void)
+{
+	int nid;
+
+	pc_unblock_unmapping();
+	for_each_node_state(nid, N_MEMORY)
+		if (pc_node(nid))
+			pc_node_offline_idle(pc_node(nid));
+}
+
 /**
  * pc_hibernation_prepare() - make the cache safe for a hibernation image
  *
@@ -103,7 +114,8 @@ static int pc_hibernation_prepare(void)
 		/* Releasing finds (and retires) chunks with poison: first. */
 		released += pc_node_release_idle(pn, 0, UINT_MAX);
 		if (pc_node_hibernation_busy(pn)) {
-			pc_unblock_unmapping();
+			/* No PM_POST_HIBERNATION follows a refusal: end it here. */
+			pc_hibernation_finish();
 			pr_info("permcache: hibernation refused: secret memory in use, or a retired chunk, on node %d\n",
 				nid);
 			return -EBUSY;
@@ -112,17 +124,6 @@ static int pc_hibernation_prepare(void)
 	pr_info("permcache: released %u idle chunks for hibernation\n",
 		released);
 	return 0;
-}
-
-/* Chunks that went idle during the attempt were left online: mark them. */
-static void pc_hibernation_finish(void)
-{
-	int nid;
-
-	pc_unblock_unmapping();
-	for_each_node_state(nid, N_MEMORY)
-		if (pc_node(nid))
-			pc_node_offline_idle(pc_node(nid));
 }
 
 static int pc_pm_notify(struct notifier_block *nb, unsigned long action,

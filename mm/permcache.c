@@ -33,6 +33,7 @@
 #include <linux/init.h>
 #include <linux/nodemask.h>
 #include <linux/rcupdate.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -129,9 +130,19 @@ static long pc_alloc(int home, enum permcache_class cls, unsigned int nr,
 {
 	bool may_block = gfpflags_allow_blocking(gfp);
 	struct pc_node *pn = pc_node(home);
+	unsigned int scope = 0;
 	long start;
 	int i, nid;
 
+	/*
+	 * A new chunk allocates (the chunk, its bookkeeping, an alias): a
+	 * caller that must not recurse into the filesystem or I/O through
+	 * reclaim passes that on to all of it, as the scoped API does.
+	 */
+	if (!(gfp & __GFP_IO))
+		scope = memalloc_noio_save();
+	else if (!(gfp & __GFP_FS))
+		scope = memalloc_nofs_save();
 	start = pc_node_alloc(pn, cls, nr, may_block, chunkp);
 	for (i = 0; start == -ENOMEM && !(gfp & __GFP_THISNODE); i++) {
 		nid = pc_node_fallback(home, i);
@@ -141,6 +152,10 @@ static long pc_alloc(int home, enum permcache_class cls, unsigned int nr,
 		if (start >= 0)
 			pc_stat_inc(pn, PERMCACHE_STAT_ALLOC_REMOTE);
 	}
+	if (!(gfp & __GFP_IO))
+		memalloc_noio_restore(scope);
+	else if (!(gfp & __GFP_FS))
+		memalloc_nofs_restore(scope);
 	if (start < 0)
 		pc_stat_inc(pn, PERMCACHE_STAT_ALLOC_FAILED);
 	return start;

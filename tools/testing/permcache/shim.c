@@ -50,6 +50,9 @@ void *shim_kmalloc(size_t size, gfp_t gfp)
 		shim_kmalloc_fail--;
 		return NULL;
 	}
+	/* Would this allocation's reclaim be allowed into the filesystem? */
+	if ((gfp & __GFP_FS) && !shim_nofs_depth && !shim_noio_depth)
+		shim_kmalloc_may_fs++;
 	p = (gfp & __GFP_ZERO) ? calloc(1, size ? size : 1) : malloc(size ? size : 1);
 	if (p)
 		shim_kmalloc_live++;
@@ -325,6 +328,8 @@ unsigned long shim_memcg_uncharges;
 unsigned long shim_reclaimed_pages;
 struct notifier_block *shim_pm_notifier;
 struct notifier_block *shim_memory_notifier;
+int shim_nofs_depth, shim_noio_depth;
+unsigned long shim_kmalloc_may_fs;
 
 struct shrinker *shrinker_alloc(unsigned int flags, const char *fmt, ...)
 {

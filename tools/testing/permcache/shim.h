@@ -739,4 +739,12 @@ static inline void __ClearPageOffline(struct page *page)
 /* Every simulated node has memory and a cache. */
 #define numa_nearest_node(nid, state)	(nid)
 
+/* ---- scoped allocation constraints (sched/mm.h): counted, for tests ---- */
+extern int shim_nofs_depth, shim_noio_depth;
+extern unsigned long shim_kmalloc_may_fs;
+static inline unsigned int memalloc_nofs_save(void) { return shim_nofs_depth++; }
+static inline void memalloc_nofs_restore(unsigned int f) { shim_nofs_depth = f; }
+static inline unsigned int memalloc_noio_save(void) { return shim_noio_depth++; }
+static inline void memalloc_noio_restore(unsigned int f) { shim_noio_depth = f; }
+
 #endif /* _PC_SHIM_H */

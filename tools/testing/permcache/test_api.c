@@ -682,7 +682,30 @@ static void hibernation_releases_unmapped_chunks_and_splits_nothing(void)
 	done();
 }
 
+/*
+ * A GFP_NOFS caller (a filesystem, say) must not recurse into the
+ * filesystem through reclaim in permcache's own allocations for a new
+ * chunk: they run in its memalloc_nofs scope.
+ */
+static void nofs_callers_allocate_nothing_that_may_enter_the_fs(void)
+{
+	struct page *page;
+
+	boot(1, 1, 2, 0);
+	shim_kmalloc_may_fs = 0;
+	page = permcache_alloc_secret(0, GFP_NOFS);
+	H_EXPECT(!IS_ERR(page), "GFP_NOFS allocation failed");
+	H_EQ(h_stat(PERMCACHE_STAT_CHUNKS_ACQUIRED), 1);
+	H_EQ(shim_kmalloc_may_fs, 0);
+	H_EQ(shim_nofs_depth, 0);
+	if (!IS_ERR(page))
+		H_EQ(permcache_free_secret(page), 0);
+	done();
+}
+
 const struct h_test h_api_tests[] = {
+	{ "nofs_callers_allocate_nothing_that_may_enter_the_fs",
+	  nofs_callers_allocate_nothing_that_may_enter_the_fs },
 	{ "text_keeps_ro_direct_map_until_it_becomes_secret",
 	  text_keeps_ro_direct_map_until_it_becomes_secret },
 	{ "temporary_mappings_stay_on_their_cpu", temporary_mappings_stay_on_their_cpu },
