@@ -210,6 +210,24 @@ int pc_arch_ro_direct(struct page *page)
 }
 
 /**
+ * pc_arch_give_up_page() - make one page of a chunk fit for the buddy
+ * allocator, as stock secretmem leaves a page it frees
+ * @page: page of a SECRET chunk, out of the direct map, that its caller
+ *	frees to the buddy allocator itself.
+ *
+ * Back into the direct map (a 4 KiB split: this is the safe way out of a
+ * path that should never be taken, see pc_chunk_defer_free()), zeroed.
+ *
+ * Context: Process context.
+ */
+void pc_arch_give_up_page(struct page *page)
+{
+	if (WARN_ON_ONCE(set_direct_map_default_noflush(page)))
+		return;
+	clear_page(page_address(page));
+}
+
+/**
  * pc_arch_map_alias() - map a chunk in the module range at its class's
  * permission, with one PMD
  * @c: busy chunk of class RO or ROX; c->alias and c->arch are set.

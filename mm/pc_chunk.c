@@ -1230,6 +1230,20 @@ int pc_chunk_defer_free(struct pc_chunk *c, struct page *page)
 	if (pc_chunk_usable(c, PERMCACHE_SECRET) &&
 	    page->private != PC_PENDING_MAGIC && !pc_page_is_dirty(c, page) &&
 	    pc_units_is_allocation(&c->units, page - c->page, 1)) {
+		/*
+		 * Only __remove_mapping() calls ->free_folio() with the count
+		 * frozen, then frees the page itself; it does so only for
+		 * folios on an LRU list, which permcache's never are.  Should
+		 * it happen, the page is given up safely, as the stock path
+		 * would leave it (back in the direct map, zeroed), and its unit
+		 * stays in use for good.
+		 */
+		if (WARN_ON_ONCE(!page_ref_count(page))) {
+			pc_stat_inc(pn, PERMCACHE_STAT_BAD_FREES);
+			spin_unlock(&pn->lock);
+			pc_arch_give_up_page(page);
+			return 0;
+		}
 		get_page(page);
 		page->private = PC_PENDING_MAGIC;
 		list_add_tail(&page->lru, &pn->pending);

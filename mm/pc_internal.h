@@ -320,6 +320,7 @@ void pc_arch_free_chunk(struct page *page);
 int pc_arch_unmap_direct(struct page *page);
 int pc_arch_restore_direct(struct page *page);
 int pc_arch_ro_direct(struct page *page);
+void pc_arch_give_up_page(struct page *page);
 int pc_arch_map_alias(struct pc_chunk *c);
 void pc_arch_unmap_alias(struct pc_chunk *c);
 void pc_arch_flush_kernel_tlb(void);

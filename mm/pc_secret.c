@@ -56,14 +56,34 @@ void pc_secret_sweep_node(struct pc_node *pn)
 		return;
 
 	list_for_each_entry_safe(page, tmp, &list, lru) {
+		struct folio *folio = page_folio(page);
+		struct pc_chunk *c;
+		int err = -EINVAL;
+
 		/* What __folio_put() and free_pages_prepare() would do. */
 		list_del_init(&page->lru);
-		mem_cgroup_uncharge(page_folio(page));
+		mem_cgroup_uncharge(folio);
+		if (unlikely(folio_test_mlocked(folio))) {
+			__folio_clear_mlocked(folio);
+			zone_stat_mod_folio(folio, NR_MLOCK, -1);
+			count_vm_events(UNEVICTABLE_PGCLEARED, 1);
+		}
 		page->private = 0;
 		page->mapping = NULL;
 		page->flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
 		page_ref_unfreeze(page, 1);
-		WARN_ON_ONCE(permcache_free_secret(page));
+		/*
+		 * A speculative lookup may take a reference from here on and
+		 * drop it when it sees the page left its file, as with any
+		 * freed page: free it without permcache_free_secret()'s check
+		 * that only the caller holds it.
+		 */
+		rcu_read_lock();
+		c = pc_chunk_lookup_pfn(page_to_pfn(page));
+		if (c)
+			err = pc_chunk_free_secret(c, page);
+		rcu_read_unlock();
+		WARN_ON_ONCE(err);
 	}
 }
 

@@ -324,6 +324,12 @@ int pc_arch_restore_direct(struct page *page)
 	return 0;
 }
 
+/* One page back into the direct map for the buddy allocator: a split. */
+void pc_arch_give_up_page(struct page *page)
+{
+	sim_direct_split(page_to_pfn(page), "pc_arch_give_up_page");
+}
+
 /*
  * Present, read-only, NX, as one 2 MiB unit, without a flush: legal only
  * from not present (nothing caches a not-present entry) or RO.  From RW a

@@ -747,4 +747,23 @@ static inline void memalloc_nofs_restore(unsigned int f) { shim_nofs_depth = f; 
 static inline unsigned int memalloc_noio_save(void) { return shim_noio_depth++; }
 static inline void memalloc_noio_restore(unsigned int f) { shim_noio_depth = f; }
 
+/* ---- mlock accounting of a freed page (folio flags, vmstat) ---- */
+#define PG_mlocked		21
+#define NR_MLOCK		0
+#define UNEVICTABLE_PGCLEARED	0
+extern long shim_nr_mlock;
+static inline bool folio_test_mlocked(struct folio *folio)
+{
+	return test_bit(PG_mlocked, &((struct page *)folio)->flags);
+}
+static inline void __folio_clear_mlocked(struct folio *folio)
+{
+	((struct page *)folio)->flags &= ~BIT(PG_mlocked);
+}
+static inline void zone_stat_mod_folio(struct folio *folio, int item, long nr)
+{
+	shim_nr_mlock += nr;
+}
+#define count_vm_events(item, nr)	do { } while (0)
+
 #endif /* _PC_SHIM_H */

@@ -35,50 +35,63 @@ block_of() { echo $(( $1 / pages_per_block )); }
 offline() { echo offline > "$M/memory$1/state" 2>/dev/null; }
 online() { echo online > "$M/memory$1/state" 2>/dev/null; }
 
-# Idle chunks on node N: fault and free 2048 secret pages there.
-numactl --membind=$N pcwork secret 2048 > /dev/null 2>&1
+MI=/sys/module/permcache/parameters/max_idle
+orig_mi=$(cat "$MI")
+
+# Idle chunks on node N, spread over more than one memory block: keep up
+# to 1000 idle, fault and free 64 chunks' worth of secret pages there.
+# Each block holding idle chunks is tried once.
+echo 1000 > "$MI"
+# 128 MiB of secret memory is above the default RLIMIT_MEMLOCK.
+(ulimit -l unlimited && numactl --membind=$N pcwork secret 32768 > /dev/null 2>&1) ||
+	echo "pcwork secret 32768 on node $N failed"
 sleep 1
+blocks=$(chunks_of $N idle | while read -r p; do block_of $((p)); done | sort -un)
+echo "idle chunks on node $N: $(chunks_of $N idle | wc -l), in block(s): $(echo $blocks)"
 tried=0 done=
-for pfn in $(chunks_of $N idle); do
-	b=$(block_of $((pfn)))
-	[ -e "$M/memory$b/state" ] || continue
-	grep -q online "$M/memory$b/state" || continue
+for b in $blocks; do
+	[ -e "$M/memory$b/state" ] && grep -q online "$M/memory$b/state" || continue
+	n_here=$(chunks_of $N idle | while read -r p; do [ "$(block_of $((p)))" = "$b" ] && echo "$p"; done | wc -l)
+	[ "$n_here" -gt 0 ] || continue
 	tried=$((tried + 1))
 	rel0=$(stat chunks_released)
 	if offline "$b"; then
 		rel=$(($(stat chunks_released) - rel0))
 		left=$(chunks_of $N idle | while read -r p; do [ "$(block_of $((p)))" = "$b" ] && echo "$p"; done | wc -l)
-		echo "memory$b (pfn $pfn): offline; released $rel chunk(s), $left left there"
+		echo "memory$b: offline with $n_here idle chunk(s) in it; released $rel, $left left there"
 		online "$b" || fail memoffline_online_again "memory$b did not come back online"
-		if [ "$rel" -ge 1 ] && [ "$left" -eq 0 ]; then
+		if [ "$rel" -ge "$n_here" ] && [ "$left" -eq 0 ]; then
 			pass memoffline_releases_idle_chunks
 		else
-			fail memoffline_releases_idle_chunks "memory$b offline, but $rel released and $left idle chunk(s) still listed there"
+			fail memoffline_releases_idle_chunks "memory$b offline with $n_here idle chunk(s), but $rel released and $left still listed there"
 		fi
 		done=1
 		break
 	fi
-	# Refused: because of permcache, or of something else in the block?
-	echo 100000 > $D/shrink
-	if offline "$b"; then
-		online "$b"
-		fail memoffline_releases_idle_chunks "memory$b refused with an idle chunk (pfn $pfn) but went offline once permcache released it"
-		done=1
-		break
-	fi
-	echo "memory$b (pfn $pfn): not offlinable for other reasons, next"
-	numactl --membind=$N pcwork secret 2048 > /dev/null 2>&1
-	sleep 1
-	[ "$tried" -ge 6 ] && break
+	echo "memory$b: refused with $n_here idle chunk(s) in it (other unmovable pages?), next"
 done
+if [ -z "$done" ]; then
+	# Were the refusals permcache's?  Release its idle chunks and retry.
+	echo 100000 > $D/shrink
+	for b in $blocks; do
+		grep -q online "$M/memory$b/state" 2>/dev/null || continue
+		if offline "$b"; then
+			online "$b"
+			fail memoffline_releases_idle_chunks "memory$b refused while it held idle chunks, went offline once permcache released them"
+			done=1
+			break
+		fi
+	done
+fi
 if [ -z "$done" ]; then
 	if [ "$tried" -eq 0 ]; then
 		fail memoffline_releases_idle_chunks "no idle chunk on node $N in an online block"
 	else
-		echo "# none of $tried block(s) with an idle chunk could go offline, for reasons outside permcache"
+		echo "# none of $tried block(s) with idle chunks can go offline, with or without them"
 		pass memoffline_releases_idle_chunks
 	fi
 fi
+echo "$orig_mi" > "$MI"
 
 # After offline and online: the node's cache serves as before.
 if out=$(numactl --membind=$N pcwork secret 256 2>&1) &&

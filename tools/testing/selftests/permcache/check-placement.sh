@@ -65,7 +65,7 @@ same placement_default_cpu0 0 $N taskset -c 0
 same placement_default_cpu1 0 $N taskset -c 1
 same placement_membind1 0 $N numactl --membind=1
 same placement_preferred1 0 $N numactl --preferred=1
-same placement_interleave 1 - numactl --interleave=all
+same placement_interleave 4 0 numactl --interleave=all
 same placement_cpunodebind1 0 $N numactl --cpunodebind=1
 
 # A cpuset-confined cgroup on a CPU outside its nodes: the pages must go
