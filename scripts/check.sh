@@ -5,7 +5,8 @@
 #
 #   deps -> unpack -> overlay + patches -> userspace harness -> style
 #   (checkpatch, W=1 + sparse) -> default kernel, boot in pcmode=check,
-#   and again with non-default permcache.* parameters -> debug kernel
+#   again with non-default permcache.* parameters, and on a machine with a
+#   memoryless node (MEMLESS=1, its checks only) -> debug kernel
 #   (KASAN, lockdep, kmemleak), boot in pcmode=check
 #
 # Each source adds "source passed failed skipped" rows to build/results.tsv;
@@ -36,6 +37,9 @@ if "$ROOT/scripts/build-kernel.sh" default; then
 	# so that each parameter is seen to take effect.
 	APPEND="$PARAMS_APPEND ${APPEND:-}" \
 		"$ROOT/scripts/boot.sh" default check check-params || true
+	# A node with a CPU and no memory: only the checks about it.
+	MEMLESS=1 APPEND="kunit.filter_glob=permcache_unit pconly=memless ${APPEND:-}" \
+		"$ROOT/scripts/boot.sh" default check check-memless || true
 else
 	printf 'build-default\t0\t1\t0\n' >> "$RESULTS"
 	# Still run checkpatch; the W=1 build would only repeat the error.

@@ -7,7 +7,10 @@
 #   KIND=default|debug   kernel from build/obj or build/obj-debug
 #   MODE=check|demo|script   pcmode= for the guest /init
 #   NODES (1..8, default 2), CPUS (1..8, default 2, or NODES if NODES > 2),
-#   MEM (default 2G, split evenly over the nodes), APPEND (extra kernel args)
+#   MEM (default 2G, split evenly over the nodes with memory), APPEND (extra
+#   kernel args), MEMLESS (0..NODES-1, default 0): the last MEMLESS nodes get
+#   their CPUs but no memory (a memoryless node, as on some multi-socket
+#   machines: NODES=2 MEMLESS=1 is the smallest case)
 #   INITRD (default build/initramfs.cpio.gz), LOG (serial log, under build/logs)
 #   TIMEOUT (seconds, default 600): a guest that has not powered off by then
 #           is killed and the run reported as a hang
@@ -51,21 +54,28 @@ case "$MEM" in
 esac
 [[ $mem_mb =~ ^[0-9]+$ ]] || die "MEM must look like 2G or 2048M (got $MEM)"
 # Whole 2 MiB per node, at least 128 MiB each.
-per=$(( mem_mb / NODES / 2 * 2 ))
-[ "$per" -ge 128 ] || die "MEM=$MEM is less than 128M per node for $NODES node(s)"
-mem_mb=$(( per * NODES ))
+MEMLESS=${MEMLESS:-0}
+[[ $MEMLESS =~ ^[0-9]$ ]] && [ "$MEMLESS" -lt "$NODES" ] ||
+	die "MEMLESS must be 0..$((NODES - 1)) (got $MEMLESS)"
+with_mem=$(( NODES - MEMLESS ))
+per=$(( mem_mb / with_mem / 2 * 2 ))
+[ "$per" -ge 128 ] || die "MEM=$MEM is less than 128M per node for $with_mem node(s) with memory"
+mem_mb=$(( per * with_mem ))
 
 numa=()
 for ((n = 0; n < NODES; n++)); do
-	numa+=(-object "memory-backend-ram,id=m$n,size=${per}M")
 	nodeopt="node,nodeid=$n"
 	for ((c = n; c < CPUS; c += NODES)); do
 		nodeopt+=",cpus=$c"
 	done
-	numa+=(-numa "$nodeopt,memdev=m$n")
+	if [ "$n" -lt "$with_mem" ]; then
+		numa+=(-object "memory-backend-ram,id=m$n,size=${per}M")
+		nodeopt+=",memdev=m$n"
+	fi
+	numa+=(-numa "$nodeopt")
 done
 
-cmdline="console=ttyS0 panic=-1 kunit.filter_glob=permcache* pcmode=$MODE pcnodes=$NODES"
+cmdline="console=ttyS0 panic=-1 kunit.filter_glob=permcache* pcmode=$MODE pcnodes=$NODES pcmemless=$MEMLESS"
 [ "$KIND" = debug ] && cmdline+=" pcdebug=1"
 [ -n "${APPEND:-}" ] && cmdline+=" $APPEND"
 

@@ -18,9 +18,20 @@ cd "$(dirname "$0")" || exit 1
 . ./lib.sh
 
 tmo=$(pcarg pctimeout 300)
+# pconly=NAME,NAME: run only check-NAME.sh (and the final checks).
+only=$(pcarg pconly "")
 nfail=0
 for t in check-*.sh final-*.sh; do
 	[ -f "$t" ] && [ -x "$t" ] || continue
+	case "$t" in
+	check-*)
+		if [ -n "$only" ]; then
+			n=${t#check-}
+			n=${n%.sh}
+			case ",$only," in *",$n,"*) ;; *) continue ;; esac
+		fi
+		;;
+	esac
 	echo "=== $t"
 	out=/tmp/pcout.$$
 	timeout "$tmo" ./"$t" > "$out" 2>&1
