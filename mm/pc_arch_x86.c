@@ -444,6 +444,20 @@ int pc_arch_poke_copy(void *dst, const void *src, size_t len)
 }
 
 /**
+ * pc_arch_text_filled() - does text in an alias hold only @byte?
+ * @addr: start, in a permcache alias (mapped, readable).
+ * @byte: value.
+ * @len: bytes.
+ *
+ * Context: Any context.
+ * Return: true if every byte of the range is @byte.
+ */
+bool pc_arch_text_filled(const void *addr, int byte, size_t len)
+{
+	return !memchr_inv(addr, byte, len);
+}
+
+/**
  * pc_arch_poke_set() - fill text with a byte through the text-poke path
  * @dst: destination in a permcache alias.
  * @byte: value.

@@ -329,5 +329,6 @@ void pc_arch_zero_pages(struct list_head *pages);
 bool pc_arch_page_filled(struct page *page, int byte);
 int pc_arch_poke_copy(void *dst, const void *src, size_t len);
 int pc_arch_poke_set(void *dst, int byte, size_t len);
+bool pc_arch_text_filled(const void *addr, int byte, size_t len);
 
 #endif /* _MM_PC_INTERNAL_H */

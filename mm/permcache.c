@@ -300,6 +300,7 @@ int permcache_free_text(void *addr, size_t size)
 	int nid = NUMA_NO_NODE, err = -EINVAL;
 	unsigned int start, nr;
 	struct pc_chunk *c;
+	size_t len;
 
 	might_sleep();
 	rcu_read_lock();
@@ -329,12 +330,17 @@ int permcache_free_text(void *addr, size_t size)
 	}
 	/*
 	 * Invariant 2: free text traps.  This sleeps, so it is done before
-	 * the units are given back rather than under the node lock.
+	 * the units are given back rather than under the node lock.  Text
+	 * its owner already invalidated (bpf_prog_pack fills each freed
+	 * program, then frees the whole 2 MiB pack) is only read: a poke per
+	 * page would cost a temporary-mm switch and a flush each.
 	 */
-	err = pc_arch_poke_set(addr, PC_FILL_TRAP,
-			       pc_unit_to_offset(&c->units, nr));
-	if (WARN_ON_ONCE(err))
-		return err;
+	len = pc_unit_to_offset(&c->units, nr);
+	if (!pc_arch_text_filled(addr, PC_FILL_TRAP, len)) {
+		err = pc_arch_poke_set(addr, PC_FILL_TRAP, len);
+		if (WARN_ON_ONCE(err))
+			return err;
+	}
 
 	/*
 	 * No RCU section needed: the run pins the chunk.  With eager flushing

@@ -600,3 +600,20 @@ int pc_arch_poke_set(void *dst, int byte, size_t len)
 	memset(p, byte, len);
 	return 0;
 }
+
+/* Reading text through its alias: it must be mapped where it is read. */
+bool pc_arch_text_filled(const void *addr, int byte, size_t len)
+{
+	unsigned long va = (unsigned long)addr, off, i;
+	int r = sim_alias_region(va, &off);
+
+	if (r < 0 || !len || len > SIM_REGION_SIZE - off) {
+		sim_violation(7, "pc_arch_text_filled: %#lx+%zu is not in a mapped alias",
+			      va, len);
+		return false;
+	}
+	for (i = 0; i < len; i++)
+		if (sim.reg[r].mem[off + i] != (u8)byte)
+			return false;
+	return true;
+}

@@ -703,7 +703,38 @@ static void nofs_callers_allocate_nothing_that_may_enter_the_fs(void)
 	done();
 }
 
+/*
+ * Freed text that already traps (bpf_prog_pack invalidates each program,
+ * then frees the whole pack) is read, not poked 512 times again; other
+ * freed text is poked back to traps.
+ */
+static void freed_text_that_traps_is_not_poked_again(void)
+{
+	static const u8 code[] = { 0x90, 0x90, 0xc3 };
+	unsigned long pokes;
+	void *t;
+
+	boot(1, 1, 2, 0);
+	t = permcache_alloc_text(PERMCACHE_ROX, 4096, 0);
+	H_EXPECT(!IS_ERR(t), "no text");
+	pokes = sim.pokes;
+	H_EQ(permcache_free_text(t, 4096), 0);
+	H_EQ(sim.pokes - pokes, 0);
+
+	t = permcache_alloc_text(PERMCACHE_ROX, 4096, 0);
+	H_EXPECT(!IS_ERR(t), "no text");
+	H_EQ(permcache_copy_text(t, code, sizeof(code)), 0);
+	pokes = sim.pokes;
+	H_EQ(permcache_free_text(t, 4096), 0);
+	H_EQ(sim.pokes - pokes, 1);
+	H_EXPECT(pc_arch_text_filled(t, PC_FILL_TRAP, 4096),
+		 "freed text does not trap");
+	done();
+}
+
 const struct h_test h_api_tests[] = {
+	{ "freed_text_that_traps_is_not_poked_again",
+	  freed_text_that_traps_is_not_poked_again },
 	{ "nofs_callers_allocate_nothing_that_may_enter_the_fs",
 	  nofs_callers_allocate_nothing_that_may_enter_the_fs },
 	{ "text_keeps_ro_direct_map_until_it_becomes_secret",
