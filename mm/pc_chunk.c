@@ -81,6 +81,7 @@ static void pc_unmap_end(void);
 static bool pc_unmap_begin(void)
 {
 	atomic_inc(&pc_unmap_inflight);
+	/* Pairs with pc_block_unmapping(): it sees us, or we see the flag. */
 	smp_mb__after_atomic();
 	if (!READ_ONCE(pc_acquire_blocked))
 		return true;
@@ -106,6 +107,7 @@ static void pc_unmap_end(void)
 void pc_block_unmapping(void)
 {
 	WRITE_ONCE(pc_acquire_blocked, true);
+	/* Pairs with pc_unmap_begin(): we see it counted, or it sees the flag. */
 	smp_mb();
 	wait_var_event(&pc_unmap_inflight, !atomic_read(&pc_unmap_inflight));
 }
@@ -171,11 +173,12 @@ void pc_chunk_set_offline(struct pc_chunk *c, bool offline)
 {
 	unsigned int i;
 
+	/* Order-0 pages: each is a folio of its own. */
 	for (i = 0; i < PC_CHUNK_PAGES; i++) {
 		if (offline)
-			__SetPageOffline(c->page + i);
+			__folio_set_offline(page_folio(c->page + i));
 		else
-			__ClearPageOffline(c->page + i);
+			__folio_clear_offline(page_folio(c->page + i));
 	}
 }
 
@@ -409,7 +412,7 @@ static void pc_retired_offline_unused(struct pc_chunk *c)
 			continue;
 		if (PageHWPoison(page) ||
 		    find_next_bit(c->units.map, u + per_page, u) >= u + per_page)
-			__SetPageOffline(page);
+			__folio_set_offline(page_folio(page));
 	}
 }
 
@@ -755,30 +758,54 @@ static bool pc_chunk_usable(struct pc_chunk *c, enum permcache_class cls)
 }
 
 /**
- * pc_chunk_check_units() - are units [@start, @start + @nr) live?
- * @c: chunk, from a lookup under rcu_read_lock().
- * @cls: class the caller believes the chunk serves.
- * @start: first unit.
- * @nr: number of units.
+ * pc_chunk_text_run() - the text units under [@addr, @addr + @len) of @c
+ * @c: chunk, from a lookup of @addr under rcu_read_lock().
+ * @addr: address in its alias.
+ * @len: bytes.
  * @whole: the range must be exactly one allocation (a free), rather than
  *	only lie inside allocated units (a write).
+ * @clsp: the chunk's class.
+ * @startp: first unit.
+ * @nrp: number of units.
+ *
+ * Everything (class, alias, unit size, the units) is read under the node
+ * lock, so a chunk changing class or going away meanwhile is refused, not
+ * half-read.
  *
  * Context: rcu_read_lock() held, as for the lookup.
- * Return: 0 if they are; then the chunk stays alive until they are freed.
+ * Return: 0, and then the chunk stays alive until the units are freed;
  * -EINVAL otherwise.
  */
-int pc_chunk_check_units(struct pc_chunk *c, enum permcache_class cls,
-			 unsigned int start, unsigned int nr, bool whole)
+int pc_chunk_text_run(struct pc_chunk *c, unsigned long addr, size_t len,
+		      bool whole, enum permcache_class *clsp,
+		      unsigned int *startp, unsigned int *nrp)
 {
 	struct pc_node *pn = pc_node(c->nid);
-	bool ok;
+	unsigned int start, nr;
+	unsigned long off;
+	int err = -EINVAL;
 
 	spin_lock(&pn->lock);
-	ok = pc_chunk_usable(c, cls) &&
-	     (whole ? pc_units_is_allocation(&c->units, start, nr) :
-		      pc_units_owned(&c->units, start, nr));
+	if (c->dead || c->busy || !pc_class_is_text(c->cls) || !c->alias ||
+	    addr < c->alias)
+		goto unlock;
+	off = addr - c->alias;
+	if (!len || off >= PC_CHUNK_SIZE || len > PC_CHUNK_SIZE - off)
+		goto unlock;
+	if (whole && !pc_offset_is_unit(&c->units, off))
+		goto unlock;
+	start = pc_offset_to_unit(&c->units, off);
+	nr = pc_bytes_to_units(&c->units, off + len) - start;
+	if (whole ? !pc_units_is_allocation(&c->units, start, nr) :
+		    !pc_units_owned(&c->units, start, nr))
+		goto unlock;
+	*clsp = c->cls;
+	*startp = start;
+	*nrp = nr;
+	err = 0;
+unlock:
 	spin_unlock(&pn->lock);
-	return ok ? 0 : -EINVAL;
+	return err;
 }
 
 /*

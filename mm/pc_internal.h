@@ -241,8 +241,9 @@ struct pc_chunk *pc_chunk_lookup_alias(unsigned long addr);
 int pc_chunks_acquire(const int *nids, unsigned int nr);
 long pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
 		   unsigned int nr, bool may_block, struct pc_chunk **chunkp);
-int pc_chunk_check_units(struct pc_chunk *c, enum permcache_class cls,
-			 unsigned int start, unsigned int nr, bool whole);
+int pc_chunk_text_run(struct pc_chunk *c, unsigned long addr, size_t len,
+		      bool whole, enum permcache_class *clsp,
+		      unsigned int *startp, unsigned int *nrp);
 int pc_chunk_free_units(struct pc_chunk *c, enum permcache_class cls,
 			unsigned int start, unsigned int nr);
 int pc_chunk_free_secret(struct pc_chunk *c, struct page *page);

@@ -305,15 +305,9 @@ int permcache_free_text(void *addr, size_t size)
 	might_sleep();
 	rcu_read_lock();
 	c = pc_chunk_lookup_alias(a);
-	if (c)
+	if (c) {
 		nid = c->nid;
-	if (c && size && size <= PC_CHUNK_SIZE &&
-	    pc_offset_is_unit(&c->units, a - c->alias)) {
-		cls = READ_ONCE(c->cls);
-		start = pc_offset_to_unit(&c->units, a - c->alias);
-		nr = pc_bytes_to_units(&c->units, size);
-		if (pc_is_text_class(cls))
-			err = pc_chunk_check_units(c, cls, start, nr, true);
+		err = pc_chunk_text_run(c, a, size, true, &cls, &start, &nr);
 	}
 	rcu_read_unlock();
 	if (err)
@@ -335,7 +329,7 @@ int permcache_free_text(void *addr, size_t size)
 	 * program, then frees the whole 2 MiB pack) is only read: a poke per
 	 * page would cost a temporary-mm switch and a flush each.
 	 */
-	len = pc_unit_to_offset(&c->units, nr);
+	len = (size_t)nr << PC_TEXT_UNIT_SHIFT;
 	if (!pc_arch_text_filled(addr, PC_FILL_TRAP, len)) {
 		err = pc_arch_poke_set(addr, PC_FILL_TRAP, len);
 		if (WARN_ON_ONCE(err))
@@ -362,23 +356,16 @@ misuse:
  */
 static bool pc_text_range_ok(const void *dst, size_t len)
 {
-	unsigned long a = (unsigned long)dst, off, end;
+	unsigned long a = (unsigned long)dst;
 	enum permcache_class cls;
+	unsigned int start, nr;
 	struct pc_chunk *c;
 	bool ok = false;
 
 	rcu_read_lock();
 	c = pc_chunk_lookup_alias(a);
-	if (c && len && len <= PC_CHUNK_SIZE - (a - c->alias)) {
-		cls = READ_ONCE(c->cls);
-		off = a - c->alias;
-		end = off + len;
-		ok = pc_is_text_class(cls) &&
-		     !pc_chunk_check_units(c, cls, pc_offset_to_unit(&c->units, off),
-					   pc_bytes_to_units(&c->units, end) -
-					   pc_offset_to_unit(&c->units, off),
-					   false);
-	}
+	if (c)
+		ok = !pc_chunk_text_run(c, a, len, false, &cls, &start, &nr);
 	rcu_read_unlock();
 	return ok;
 }

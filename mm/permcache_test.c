@@ -298,7 +298,7 @@ static void freed_secret_pages_are_zeroed_in_batches(struct kunit *test)
 		if (st.item[PERMCACHE_STAT_FREE_SECRET] ==
 		    st.item[PERMCACHE_STAT_SECRET_ZEROED])
 			break;
-		msleep(10);
+		msleep(20);
 	}
 	KUNIT_EXPECT_EQ(test, st.zero_pending, 0UL);
 	KUNIT_EXPECT_EQ(test, st.item[PERMCACHE_STAT_FREE_SECRET],

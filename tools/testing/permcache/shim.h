@@ -765,5 +765,7 @@ static inline void zone_stat_mod_folio(struct folio *folio, int item, long nr)
 	shim_nr_mlock += nr;
 }
 #define count_vm_events(item, nr)	do { } while (0)
+#define __folio_set_offline(f)	__SetPageOffline((struct page *)(f))
+#define __folio_clear_offline(f)	__ClearPageOffline((struct page *)(f))
 
 #endif /* _PC_SHIM_H */
