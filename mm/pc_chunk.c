@@ -55,6 +55,7 @@
  */
 
 #include <linux/errno.h>
+#include <linux/jiffies.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
@@ -238,8 +239,11 @@ static void pc_chunk_free_struct(struct pc_chunk *c)
 	kfree_rcu(c, rcu);
 }
 
-/* Allocate, zero and unmap one chunk on @nid; the caller flushes. */
-static struct pc_chunk *pc_chunk_create(int nid)
+/*
+ * Allocate, zero and unmap one chunk on @nid; the caller flushes.  On
+ * failure, *@no_block tells whether the buddy allocator had no 2 MiB block.
+ */
+static struct pc_chunk *pc_chunk_create(int nid, bool *no_block)
 {
 	struct pc_chunk *c = kzalloc_node(sizeof(*c), GFP_KERNEL, nid);
 
@@ -248,8 +252,10 @@ static struct pc_chunk *pc_chunk_create(int nid)
 	if (pc_units_init(&c->units, GFP_KERNEL))
 		goto free_struct;
 	c->page = pc_arch_alloc_chunk(nid);
-	if (!c->page)
+	if (!c->page) {
+		*no_block = true;
 		goto free_struct;
+	}
 	if (pc_arch_unmap_direct(c->page))
 		goto free_pages;
 
@@ -296,9 +302,17 @@ static unsigned int pc_acquire_batch(const int *nids, unsigned int nr,
 	if (READ_ONCE(pc_acquire_blocked))
 		return 0;
 	for (i = 0; i < nr; i++) {
-		c = pc_chunk_create(nids[i]);
+		struct pc_node *npn = pc_node(nids[i]);
+		bool no_block = false;
+
+		if (time_before(jiffies, READ_ONCE(npn->acquire_after)))
+			continue;
+		c = pc_chunk_create(nids[i], &no_block);
 		if (!c) {
-			pc_stat_inc(pc_node(nids[i]), PERMCACHE_STAT_ACQUIRE_FAILED);
+			pc_stat_inc(npn, PERMCACHE_STAT_ACQUIRE_FAILED);
+			if (no_block)
+				WRITE_ONCE(npn->acquire_after, jiffies +
+					   msecs_to_jiffies(PC_ACQUIRE_BACKOFF_MS));
 			continue;
 		}
 		list_add_tail(&c->list, &batch);

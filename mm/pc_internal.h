@@ -161,6 +161,8 @@ static inline unsigned long pc_chunk_pfn(const struct pc_chunk *c)
  * @nr_retired: chunks on @retired.
  * @shrink_credit: pages the shrinker was asked to scan that did not yet
  *	add up to a whole chunk.
+ * @acquire_after: jiffies before which no chunk is allocated on this node
+ *	again, after the buddy allocator had no free 2 MiB block here.
  * @pending: SECRET pages given back while still referenced, linked through
  *	page->lru, waiting for their last other reference to go.
  * @nr_pending: pages on @pending.
@@ -183,6 +185,7 @@ struct pc_node {
 	unsigned int nr_idle;
 	unsigned int nr_retired;
 	atomic_long_t shrink_credit;
+	unsigned long acquire_after;
 	unsigned int nr_pending;
 	struct list_head dirty;
 	unsigned int nr_dirty;
@@ -264,6 +267,13 @@ void pc_unblock_unmapping(void);
 int pc_chunk_defer_free(struct pc_chunk *c, struct page *page);
 unsigned int pc_node_take_unreferenced(struct pc_node *pn,
 				       struct list_head *out);
+
+/*
+ * After the buddy allocator of a node had no free 2 MiB block, allocations
+ * there take cached chunks or fall back for this long rather than try an
+ * order-9 allocation (with its compaction) at every fault.
+ */
+#define PC_ACQUIRE_BACKOFF_MS	100
 
 /* page->private of a SECRET page on a node's pending list. */
 #define PC_PENDING_MAGIC	0x9c5ec2e7UL

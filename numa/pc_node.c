@@ -21,6 +21,7 @@
  */
 
 #include <linux/errno.h>
+#include <linux/jiffies.h>
 #include <linux/nodemask.h>
 #include <linux/slab.h>
 #include <linux/topology.h>
@@ -41,6 +42,8 @@ static void pc_node_init_one(struct pc_node *pn, int nid)
 		INIT_LIST_HEAD(&pn->idle[i]);
 	INIT_LIST_HEAD(&pn->pending);
 	INIT_LIST_HEAD(&pn->retired);
+	/* No backoff yet (jiffies starts negative, 0 is not "long ago"). */
+	pn->acquire_after = jiffies;
 	INIT_LIST_HEAD(&pn->dirty);
 	for (i = 0; i < PERMCACHE_NR_STAT_ITEMS; i++)
 		atomic_long_set(&pn->stat[i], 0);

@@ -331,6 +331,7 @@ struct notifier_block *shim_memory_notifier;
 int shim_nofs_depth, shim_noio_depth;
 unsigned long shim_kmalloc_may_fs;
 long shim_nr_mlock;
+unsigned long jiffies;
 
 struct shrinker *shrinker_alloc(unsigned int flags, const char *fmt, ...)
 {

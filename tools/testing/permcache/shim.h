@@ -638,6 +638,9 @@ struct delayed_work {
 
 #define DECLARE_DELAYED_WORK(n, f)	struct delayed_work n = { .work = { .func = (f) } }
 #define msecs_to_jiffies(m)		(m)
+/* Milliseconds; the harness moves it (test_random.c, test_api.c). */
+extern unsigned long jiffies;
+#define time_before(a, b)		((long)((a) - (b)) < 0)
 
 extern unsigned long shim_delayed_works;
 

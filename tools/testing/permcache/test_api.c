@@ -732,7 +732,38 @@ static void freed_text_that_traps_is_not_poked_again(void)
 	done();
 }
 
+/*
+ * When a node's buddy allocator has no free 2 MiB block, faults there do
+ * not each retry an order-9 allocation: for PC_ACQUIRE_BACKOFF_MS the node
+ * is not asked again; then it is.
+ */
+static void acquire_failure_backs_off(void)
+{
+	unsigned long failed;
+	unsigned int n = 0;
+
+	boot(1, 1, 2, 0);
+	pc_config.fallback = PC_FALLBACK_NONE;
+	/* Two chunks take both regions; then the buddy allocator is asked in vain. */
+	while (h_alloc_secret(0, 0) >= 0 && n < 4 * PC_CHUNK_PAGES)
+		n++;
+	H_EQ(n, 2 * PC_CHUNK_PAGES);
+	failed = h_stat(PERMCACHE_STAT_ACQUIRE_FAILED);
+	H_EQ(failed, 1);
+	/* Within the backoff it is not asked again. */
+	H_EXPECT(h_alloc_secret(0, 0) < 0, "a page from nowhere");
+	H_EQ(h_stat(PERMCACHE_STAT_ACQUIRE_FAILED), failed);
+	/* After it, it is. */
+	jiffies += msecs_to_jiffies(PC_ACQUIRE_BACKOFF_MS);
+	H_EXPECT(h_alloc_secret(0, 0) < 0, "a page from nowhere");
+	H_EQ(h_stat(PERMCACHE_STAT_ACQUIRE_FAILED), failed + 1);
+	while (h_nr_led)
+		h_free(h_nr_led - 1);
+	done();
+}
+
 const struct h_test h_api_tests[] = {
+	{ "acquire_failure_backs_off", acquire_failure_backs_off },
 	{ "freed_text_that_traps_is_not_poked_again",
 	  freed_text_that_traps_is_not_poked_again },
 	{ "nofs_callers_allocate_nothing_that_may_enter_the_fs",

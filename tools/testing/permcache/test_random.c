@@ -272,6 +272,8 @@ unsigned int h_run_random(const struct h_rand_opts *o, int *caught_inv)
 			pc_config.lazy_flush = false;
 		h_check(true);
 		for (h_seq_step = 1; h_seq_step <= (int)o->steps; h_seq_step++) {
+			/* Time passes between operations: backoffs expire. */
+			jiffies += 1000;
 			step();
 			if (!h_check(h_seq_step % 64 == 0))
 				break;
