@@ -50,7 +50,10 @@ if [ "$built_default" = 0 ]; then
 	progress kernel "debug kernel not built: the default kernel does not build"
 	printf 'build-debug\t0\t1\t0\n' >> "$RESULTS"
 elif "$ROOT/scripts/build-kernel.sh" debug; then
-	"$ROOT/scripts/boot.sh" debug check check-debug || true
+	# KASAN + lockdep under TCG: every check takes several times longer
+	# (a hibernation image alone takes minutes); give the guest the time.
+	TIMEOUT=2400 APPEND="pctimeout=900 ${APPEND:-}" \
+		"$ROOT/scripts/boot.sh" debug check check-debug || true
 else
 	printf 'build-debug\t0\t1\t0\n' >> "$RESULTS"
 fi

@@ -21,6 +21,8 @@
 
 cd /tmp || exit 1
 HIB_TIMEOUT=150
+# The debug kernel (KASAN, lockdep) under TCG copies a far bigger image.
+is_debug && HIB_TIMEOUT=600
 
 if [ ! -w /sys/power/state ] || [ ! -e /sys/power/disk ]; then
 	fail hibernate_available "no /sys/power/state or /sys/power/disk (CONFIG_HIBERNATION is in the test config)"
