@@ -409,9 +409,11 @@ bool pc_chunk_pages_poisoned(const struct pc_chunk *c, unsigned int first,
 }
 
 /*
- * The pages of a retired chunk that nobody uses (no unit in use on them,
- * or only the one held for a poisoned page) are logically offline, so that
- * neither the hibernation snapshot nor kcore reads them.
+ * The pages of a retired chunk with no unit in use on them are logically
+ * offline, so that neither the hibernation snapshot nor kcore reads them.
+ * Units permcache held only because their page is poisoned are freed in
+ * the bitmap first (pc_node_retire_units()): a retired chunk hands nothing
+ * out, so they cannot be reused, and their pages are nobody's.
  */
 static void pc_retired_offline_unused(struct pc_chunk *c)
 {
@@ -422,12 +424,29 @@ static void pc_retired_offline_unused(struct pc_chunk *c)
 		struct page *page = c->page + i;
 		unsigned int u = i * per_page;
 
-		if (PageOffline(page) || page_mapped(page))
-			continue;
-		if (PageHWPoison(page) ||
+		if (!PageOffline(page) &&
 		    find_next_bit(c->units.map, u + per_page, u) >= u + per_page)
 			__folio_set_offline(page_folio(page));
 	}
+}
+
+/**
+ * pc_node_retire_units() - retire a chunk, dropping units held for poison
+ * @pn: its node cache, locked.
+ * @c: the chunk.
+ * @start: first unit permcache took (or got back) and will not hand out.
+ * @nr: number of them.
+ *
+ * Context: pn->lock held.
+ */
+static void pc_node_retire_units(struct pc_node *pn, struct pc_chunk *c,
+				 unsigned int start, unsigned int nr)
+{
+	lockdep_assert_held(&pn->lock);
+	/* Retire first: it tells idle from in use by the units. */
+	pc_node_retire(pn, c);
+	WARN_ON_ONCE(pc_units_free(&c->units, start, nr));
+	pc_retired_offline_unused(c);
 }
 
 /**
@@ -550,7 +569,8 @@ static int pc_chunk_set_class(struct pc_node *pn, struct pc_chunk *c,
 
 unclass:
 	/* A clean chunk is out of the direct map, as a SECRET one. */
-	WARN_ON_ONCE(pc_chunk_untext(c));
+	if (WARN_ON_ONCE(pc_chunk_untext(c)))
+		return -EHWPOISON;	/* still read-only: it retires */
 	c->cls = PC_CLEAN;
 	return err;
 }
@@ -708,7 +728,7 @@ static bool pc_units_poisoned(struct pc_node *pn, struct pc_chunk *c,
 					    (first >> PAGE_SHIFT))))
 		return false;
 	spin_lock(&pn->lock);
-	pc_node_retire(pn, c);
+	pc_node_retire_units(pn, c, start, nr);
 	spin_unlock(&pn->lock);
 	return true;
 }
@@ -895,11 +915,20 @@ unlock:
 	spin_unlock(&pn->lock);
 
 	if (eager) {
-		WARN_ON_ONCE(pc_chunk_untext(c));
+		bool stuck = WARN_ON_ONCE(pc_chunk_untext(c));
+
 		pc_flush_now(pn);
 		c->flush_gen = 0;
 
 		spin_lock(&pn->lock);
+		if (stuck) {
+			/* Still read-only in the direct map: never clean. */
+			INIT_LIST_HEAD(&c->list);
+			pc_node_retire(pn, c);
+			spin_unlock(&pn->lock);
+			pc_unmap_end();
+			return err;
+		}
 		c->cls = PC_CLEAN;
 		c->busy = false;
 		list_add(&c->list, &pn->idle[PC_CLEAN]);
@@ -946,7 +975,7 @@ static unsigned int pc_node_zero_batch(struct pc_node *pn,
 		list_del_init(&page->lru);
 		c = (struct pc_chunk *)page->private;
 		page->private = 0;
-		pc_node_retire(pn, c);
+		pc_node_retire_units(pn, c, page - c->page, 1);
 	}
 	list_for_each_entry_safe(page, tmp, batch, lru) {
 		list_del_init(&page->lru);
@@ -1026,10 +1055,10 @@ unsigned int pc_node_zero_dirty(struct pc_node *pn)
 	return list_empty(&batch) ? 0 : pc_node_zero_batch(pn, &batch);
 }
 
-/* Release up to @max idle chunks of the first @nr_kinds kinds of pc_idle_order[]. */
 static void pc_release_batch(struct pc_node *pn, struct list_head *batch,
 			     unsigned int n);
 
+/* Release up to @max idle chunks of the first @nr_kinds kinds of pc_idle_order[]. */
 static unsigned int pc_node_release(struct pc_node *pn, unsigned int keep,
 				    unsigned int max, unsigned int nr_kinds)
 {
@@ -1156,13 +1185,14 @@ int pc_release_range(unsigned long start_pfn, unsigned long nr_pages)
 	spin_lock(&pn->lock);
 	for (idx = first; idx <= last && !err; idx++) {
 		c = xa_load(&pc_by_pfn, idx);
-		if (c && (c->nid != pn->nid || c->busy || c->dead ||
-			  c->poisoned || c->units.used))
+		/* A dead chunk is on its way back to the buddy allocator. */
+		if (c && !c->dead && (c->nid != pn->nid || c->busy ||
+				      c->poisoned || c->units.used))
 			err = -EBUSY;
 	}
 	for (idx = first; idx <= last && !err; idx++) {
 		c = xa_load(&pc_by_pfn, idx);
-		if (c) {
+		if (c && !c->dead) {
 			list_move(&c->list, &batch);
 			c->busy = true;
 			c->dead = true;
@@ -1259,8 +1289,9 @@ void pc_node_walk_chunks(struct pc_node *pn, pc_chunk_fn fn, void *data)
  * chunk cannot be released under the remaining holders.
  *
  * Context: rcu_read_lock() held, as for the lookup.
- * Return: 0, or -EINVAL if @page is not a live SECRET page of @c or is
- * pending already.
+ * Return: 0; -EAGAIN if the caller froze the page's count and frees it
+ * itself (it must be given up: pc_arch_give_up_page()); or -EINVAL if
+ * @page is not a live SECRET page of @c or is pending already.
  */
 int pc_chunk_defer_free(struct pc_chunk *c, struct page *page)
 {
@@ -1273,17 +1304,16 @@ int pc_chunk_defer_free(struct pc_chunk *c, struct page *page)
 	    pc_units_is_allocation(&c->units, page - c->page, 1)) {
 		/*
 		 * Only __remove_mapping() calls ->free_folio() with the count
-		 * frozen, then frees the page itself; it does so only for
-		 * folios on an LRU list, which permcache's never are.  Should
-		 * it happen, the page is given up safely, as the stock path
-		 * would leave it (back in the direct map, zeroed), and its unit
-		 * stays in use for good.
+		 * frozen, then frees the page itself (remove_mapping() from
+		 * mapping_evict_folio(): drop_caches and fadvise, which do not
+		 * reach secretmem's anonymous inodes).  Should it happen, the
+		 * caller gives the page up (-EAGAIN): its unit stays in use for
+		 * good, which also refuses hibernation from then on.
 		 */
 		if (WARN_ON_ONCE(!page_ref_count(page))) {
 			pc_stat_inc(pn, PERMCACHE_STAT_BAD_FREES);
 			spin_unlock(&pn->lock);
-			pc_arch_give_up_page(page);
-			return 0;
+			return -EAGAIN;
 		}
 		get_page(page);
 		page->private = PC_PENDING_MAGIC;

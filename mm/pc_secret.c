@@ -149,6 +149,15 @@ int permcache_put_secret(struct page *page)
 	}
 	rcu_read_unlock();
 
+	/*
+	 * Frozen by a caller that frees it to the buddy allocator itself:
+	 * make it fit for that, as the stock path would (this may split the
+	 * direct map and sleep, so outside the RCU read section).
+	 */
+	if (err == -EAGAIN) {
+		pc_arch_give_up_page(page);
+		return 0;
+	}
 	if (err == -EINVAL)
 		pc_report_misuse(pc_node(nid),
 				 "put of a page that is not a live SECRET page");

@@ -472,7 +472,7 @@ static int __init permcache_init(void)
 	if (pc_shrinker_init())
 		pr_warn("permcache: no shrinker; idle chunks are only trimmed to max_idle\n");
 	if (pc_neighbour_init())
-		pr_warn("permcache: no PM notifier; hibernation may split the direct map\n");
+		pr_warn("permcache: no PM or memory notifier; hibernation may split the direct map, memory offline may refuse\n");
 	pc_debugfs_init();
 	WRITE_ONCE(pc_ready, true);
 	return 0;

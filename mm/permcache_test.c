@@ -900,16 +900,13 @@ static struct kunit_suite pc_params_suite = {
  * poisoned, the unit that was held for it is freed and the chunk goes back
  * into service, so that the suites after this one see a normal cache.
  */
-static void pc_test_unretire(struct pc_chunk *c, struct page *bad,
-			     bool unit_held)
+static void pc_test_unretire(struct pc_chunk *c, struct page *bad)
 {
 	struct pc_node *pn = pc_node(c->nid);
 
 	ClearPageHWPoison(bad);
 	spin_lock(&pn->lock);
 	pc_chunk_set_offline(c, false);
-	if (unit_held)
-		WARN_ON(pc_units_free(&c->units, bad - c->page, 1));
 	c->poisoned = false;
 	pn->nr_retired--;
 	if (c->units.used) {
@@ -972,8 +969,10 @@ static void poisoned_page_is_never_handed_out(struct kunit *test)
 	pc_node_zero_dirty(pc_node(nid));
 	/* Freed units of a retired chunk do not bring it back into service. */
 	KUNIT_EXPECT_TRUE(test, c->poisoned);
-	KUNIT_EXPECT_EQ(test, c->units.used, 1U);
-	pc_test_unretire(c, bad, true);
+	/* The poisoned page's unit is nobody's: the page is offline. */
+	KUNIT_EXPECT_EQ(test, c->units.used, 0U);
+	KUNIT_EXPECT_TRUE(test, PageOffline(bad));
+	pc_test_unretire(c, bad);
 	pc_test_drain(test, nid);
 }
 
@@ -999,7 +998,7 @@ static void poisoned_idle_chunk_is_never_released(struct kunit *test)
 			poisoned + 1);
 	KUNIT_EXPECT_TRUE(test, c->poisoned);
 	KUNIT_EXPECT_EQ(test, c->units.used, 0U);
-	pc_test_unretire(c, bad, false);
+	pc_test_unretire(c, bad);
 	pc_test_drain(test, nid);
 }
 
@@ -1018,9 +1017,9 @@ static void poisoned_freed_page_is_never_zeroed(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, permcache_free_secret(page), 0);
 	KUNIT_EXPECT_EQ(test, pc_node_zero_dirty(pc_node(nid)), 0U);
 	KUNIT_EXPECT_TRUE(test, c->poisoned);
-	/* Its unit stays in use: nobody can be handed the page. */
-	KUNIT_EXPECT_EQ(test, c->units.used, 1U);
-	pc_test_unretire(c, page, true);
+	/* Nobody can be handed the page: it is offline in a retired chunk. */
+	KUNIT_EXPECT_TRUE(test, PageOffline(page));
+	pc_test_unretire(c, page);
 	pc_test_drain(test, nid);
 }
 

@@ -22,6 +22,7 @@
 
 #include <linux/errno.h>
 #include <linux/jiffies.h>
+#include <linux/mmzone.h>
 #include <linux/nodemask.h>
 #include <linux/slab.h>
 #include <linux/topology.h>
@@ -134,11 +135,16 @@ int pc_node_home(int nid)
 		return -EINVAL;
 	/*
 	 * A node without memory (x86 has no HAVE_MEMORYLESS_NODES, so
-	 * numa_mem_id() can be one) is served by the nearest node with
-	 * memory, where its zonelist starts.
+	 * numa_mem_id() can be one) is served where its zonelist starts, as
+	 * the page allocator serves it (local_memory_node() does the same).
 	 */
-	if (!pc_node(nid))
-		nid = numa_nearest_node(nid, N_MEMORY);
+	if (!pc_node(nid)) {
+		struct zoneref *z;
+
+		z = first_zones_zonelist(node_zonelist(nid, GFP_KERNEL),
+					 gfp_zone(GFP_KERNEL), NULL);
+		nid = z->zone ? zone_to_nid(z->zone) : NUMA_NO_NODE;
+	}
 	return pc_node(nid) ? nid : -EINVAL;
 }
 

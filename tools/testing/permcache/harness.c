@@ -618,6 +618,13 @@ static void h_check_free_text(struct pc_chunk *c, int r)
 	unsigned long i = find_next_zero_bit(u->map, u->nr, 0), end;
 	size_t bad;
 
+	/*
+	 * A retired chunk hands nothing out again, and a run freed on a
+	 * poisoned page is not written (a machine check): its units may hold
+	 * anything.
+	 */
+	if (c->poisoned)
+		return;
 	while (i < u->nr) {
 		end = find_next_bit(u->map, u->nr, i);
 		if (!h_bytes_are(sim.reg[r].mem + i * 64, (end - i) * 64,

@@ -739,8 +739,22 @@ static inline void __ClearPageOffline(struct page *page)
 /* Single-threaded: nothing can be in flight while the harness waits. */
 #define wait_var_event(v, cond)	do { (void)(v); WARN_ON(!(cond)); } while (0)
 #define page_mapped(page)	((void)(page), false)
-/* Every simulated node has memory and a cache. */
-#define numa_nearest_node(nid, state)	(nid)
+/* Every simulated node has memory and a cache: its zonelist starts there. */
+struct zone;
+struct zoneref {
+	struct zone *zone;
+};
+#define node_zonelist(nid, gfp)		((void)(gfp), (nid))
+#define gfp_zone(gfp)			((void)(gfp), 0)
+static inline struct zoneref *first_zones_zonelist(int nid, int highest,
+						    void *nodes)
+{
+	static struct zoneref z;
+
+	z.zone = (struct zone *)(long)(nid + 1);
+	return &z;
+}
+#define zone_to_nid(z)			((int)(long)(z) - 1)
 
 /* ---- scoped allocation constraints (sched/mm.h): counted, for tests ---- */
 extern int shim_nofs_depth, shim_noio_depth;
