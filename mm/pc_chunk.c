@@ -739,8 +739,9 @@ static bool pc_units_poisoned(struct pc_node *pn, struct pc_chunk *c,
  * @start: first unit.
  * @nr: number of units.
  *
- * Then the units stay in use for good (never handed out, filled or zeroed
- * again) and the chunk retires.
+ * Then the chunk retires and the units are dropped from it: a retired
+ * chunk hands nothing out, so they are never handed out, filled or zeroed
+ * again.
  *
  * Context: Process context; takes the node lock.
  * Return: true if a page under the units is hardware-poisoned.
