@@ -1059,9 +1059,20 @@ unsigned int pc_node_zero_dirty(struct pc_node *pn)
 static void pc_release_batch(struct pc_node *pn, struct list_head *batch,
 			     unsigned int n);
 
-/* Release up to @max idle chunks of the first @nr_kinds kinds of pc_idle_order[]. */
+/* Take idle chunk @c of @pn off its list onto @batch, to be released. */
+static void pc_take_for_release(struct pc_node *pn, struct pc_chunk *c,
+				struct list_head *batch)
+{
+	lockdep_assert_held(&pn->lock);
+	list_move(&c->list, batch);
+	c->busy = true;
+	c->dead = true;
+	pc_idle_leave(pn, c);
+}
+
+/* Release up to @max idle chunks of @pn, leaving @keep, in pc_idle_order[]. */
 static unsigned int pc_node_release(struct pc_node *pn, unsigned int keep,
-				    unsigned int max, unsigned int nr_kinds)
+				    unsigned int max)
 {
 	struct pc_chunk *c;
 	unsigned int i, n = 0;
@@ -1071,7 +1082,7 @@ static unsigned int pc_node_release(struct pc_node *pn, unsigned int keep,
 	pc_node_zero_dirty(pn);
 
 	spin_lock(&pn->lock);
-	for (i = 0; i < nr_kinds && n < max; i++) {
+	for (i = 0; i < ARRAY_SIZE(pc_idle_order) && n < max; i++) {
 		while (n < max && pn->nr_idle > keep &&
 		       !list_empty(&pn->idle[pc_idle_order[i]])) {
 			/* The coldest chunk is at the tail. */
@@ -1082,10 +1093,7 @@ static unsigned int pc_node_release(struct pc_node *pn, unsigned int keep,
 				pc_node_retire(pn, c);
 				continue;
 			}
-			list_move(&c->list, &batch);
-			c->busy = true;
-			c->dead = true;
-			pc_idle_leave(pn, c);
+			pc_take_for_release(pn, c, &batch);
 			n++;
 		}
 	}
@@ -1151,7 +1159,7 @@ static void pc_release_batch(struct pc_node *pn, struct list_head *batch,
 unsigned int pc_node_release_idle(struct pc_node *pn, unsigned int keep,
 				  unsigned int max)
 {
-	return pc_node_release(pn, keep, max, ARRAY_SIZE(pc_idle_order));
+	return pc_node_release(pn, keep, max);
 }
 
 /**
@@ -1194,10 +1202,7 @@ int pc_release_range(unsigned long start_pfn, unsigned long nr_pages)
 	for (idx = first; idx <= last && !err; idx++) {
 		c = xa_load(&pc_by_pfn, idx);
 		if (c && !c->dead) {
-			list_move(&c->list, &batch);
-			c->busy = true;
-			c->dead = true;
-			pc_idle_leave(pn, c);
+			pc_take_for_release(pn, c, &batch);
 			n++;
 		}
 	}
