@@ -16,6 +16,7 @@
 #include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
+#include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
 #include <linux/slab.h>
@@ -43,6 +44,129 @@ static unsigned long pc_test_stat(enum permcache_stat_item item)
 
 	permcache_get_stats(NUMA_NO_NODE, &st);
 	return st.item[item];
+}
+
+/*
+ * What a step really did to the TLBs, seen from outside permcache: the
+ * kernel TLB flushes the test's own task issued (flush_tlb_all() and
+ * flush_tlb_kernel_range(), counted through kprobes), and, for each CPU,
+ * how often the flush callback those send by IPI ran there.  A flush that
+ * permcache counts but that never reaches the other CPUs shows up as a CPU
+ * that ran no callback; one it issues without counting, as a task flush.
+ */
+struct pc_test_tlb;
+
+struct pc_test_probe {
+	struct kprobe kp;
+	struct pc_test_tlb *t;
+};
+
+struct pc_test_tlb {
+	struct pc_test_probe issue[2];	/* flush_tlb_all, flush_tlb_kernel_range */
+	struct pc_test_probe ran[2];	/* their IPI callbacks */
+	struct task_struct *task;
+	atomic_t issued;
+	atomic_t *ran_on;		/* [nr_cpu_ids] */
+	unsigned int *mark;		/* ran_on at pc_test_tlb_mark() */
+};
+
+static int pc_test_tlb_issue(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct pc_test_tlb *t = container_of(kp, struct pc_test_probe, kp)->t;
+
+	if (current == t->task)
+		atomic_inc(&t->issued);
+	return 0;
+}
+
+static int pc_test_tlb_ran(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct pc_test_tlb *t = container_of(kp, struct pc_test_probe, kp)->t;
+
+	atomic_inc(&t->ran_on[raw_smp_processor_id()]);
+	return 0;
+}
+
+static void pc_test_tlb_stop(void *data)
+{
+	struct pc_test_tlb *t = data;
+	struct kprobe *kps[] = { &t->issue[0].kp, &t->issue[1].kp,
+				 &t->ran[0].kp, &t->ran[1].kp };
+
+	unregister_kprobes(kps, ARRAY_SIZE(kps));
+}
+
+static void pc_test_probe_init(struct pc_test_tlb *t, struct pc_test_probe *p,
+			       const char *sym, kprobe_pre_handler_t handler)
+{
+	p->t = t;
+	p->kp.symbol_name = sym;
+	p->kp.pre_handler = handler;
+}
+
+/*
+ * Start watching: until the case ends, ->issued counts the kernel TLB
+ * flushes this task issues and ->ran_on[cpu] the flush callbacks each CPU
+ * runs.  Skips the case without kprobes.
+ */
+static struct pc_test_tlb *pc_test_tlb_watch(struct kunit *test)
+{
+	struct pc_test_tlb *t;
+	struct kprobe *kps[4];
+
+	if (!IS_ENABLED(CONFIG_KPROBES))
+		kunit_skip(test, "needs CONFIG_KPROBES to watch the TLB flushes");
+	/* The probes outlive the case function: kunit memory, not its stack. */
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->ran_on = kunit_kcalloc(test, nr_cpu_ids, sizeof(*t->ran_on),
+				  GFP_KERNEL);
+	t->mark = kunit_kcalloc(test, nr_cpu_ids, sizeof(*t->mark), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t->ran_on);
+	KUNIT_ASSERT_NOT_NULL(test, t->mark);
+	t->task = current;
+	pc_test_probe_init(t, &t->issue[0], "flush_tlb_all", pc_test_tlb_issue);
+	pc_test_probe_init(t, &t->issue[1], "flush_tlb_kernel_range",
+			   pc_test_tlb_issue);
+	pc_test_probe_init(t, &t->ran[0], "do_flush_tlb_all", pc_test_tlb_ran);
+	pc_test_probe_init(t, &t->ran[1], "do_kernel_range_flush",
+			   pc_test_tlb_ran);
+	kps[0] = &t->issue[0].kp;
+	kps[1] = &t->issue[1].kp;
+	kps[2] = &t->ran[0].kp;
+	kps[3] = &t->ran[1].kp;
+	KUNIT_ASSERT_EQ(test, register_kprobes(kps, ARRAY_SIZE(kps)), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pc_test_tlb_stop, t),
+			0);
+	return t;
+}
+
+/* Start a step: remember each CPU's callback count, zero the task's flushes. */
+static void pc_test_tlb_mark(struct pc_test_tlb *t)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		t->mark[cpu] = atomic_read(&t->ran_on[cpu]);
+	atomic_set(&t->issued, 0);
+}
+
+/*
+ * The step since pc_test_tlb_mark() issued exactly @nr kernel TLB flushes
+ * from this task and, if any, every online CPU has flushed since.
+ */
+static void pc_test_tlb_expect(struct kunit *test, struct pc_test_tlb *t,
+			       int nr)
+{
+	unsigned int cpu;
+
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->issued), nr);
+	if (!nr)
+		return;
+	for_each_online_cpu(cpu)
+		KUNIT_EXPECT_GT_MSG(test, (unsigned int)atomic_read(&t->ran_on[cpu]),
+				    t->mark[cpu], "CPU %u did not flush its TLB",
+				    cpu);
 }
 
 /* Release every idle chunk of @nid; fails the test if one stays in use. */
@@ -232,7 +356,9 @@ static void secret_page_is_absent_from_direct_map(struct kunit *test)
 static void freed_secret_page_is_zeroed(struct kunit *test)
 {
 	struct page *page = permcache_alloc_secret(NUMA_NO_NODE, GFP_KERNEL);
-	struct page *again;
+	struct page *again, **held;
+	struct permcache_stats st;
+	unsigned long n, max;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
 	KUNIT_EXPECT_TRUE(test, pc_arch_page_filled(page, 0));
@@ -246,14 +372,30 @@ static void freed_secret_page_is_zeroed(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, pc_arch_page_filled(again, 0));
 	KUNIT_EXPECT_EQ(test, permcache_free_secret(again), 0);
 
-	/* Once the node's freed pages are zeroed, first fit hands it out. */
+	/*
+	 * Once the node's freed pages are zeroed, the page is handed out again,
+	 * reading zero.  First fit may hand out other free pages of the node
+	 * first (freed earlier, by anyone): take pages until it comes, each of
+	 * them zero, at most every unit of the node's chunks.
+	 */
 	pc_node_zero_dirty(pc_node(page_to_nid(page)));
 	KUNIT_EXPECT_TRUE(test, pc_arch_page_filled(page, 0));
-	again = permcache_alloc_secret(page_to_nid(page), GFP_KERNEL);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(again));
-	KUNIT_EXPECT_PTR_EQ(test, again, page);
-	KUNIT_EXPECT_TRUE(test, pc_arch_page_filled(again, 0));
-	KUNIT_EXPECT_EQ(test, permcache_free_secret(again), 0);
+	KUNIT_ASSERT_EQ(test, permcache_get_stats(page_to_nid(page), &st), 0);
+	max = st.units_total[PERMCACHE_SECRET] + 1;
+	held = kunit_kcalloc(test, max, sizeof(*held), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, held);
+	for (n = 0; n < max; n++) {
+		held[n] = permcache_alloc_secret(page_to_nid(page),
+						 GFP_KERNEL | __GFP_THISNODE);
+		if (IS_ERR(held[n]))
+			break;
+		KUNIT_EXPECT_TRUE(test, pc_arch_page_filled(held[n], 0));
+		if (held[n++] == page)
+			break;
+	}
+	KUNIT_EXPECT_PTR_EQ(test, n ? held[n - 1] : NULL, page);
+	while (n)
+		KUNIT_EXPECT_EQ(test, permcache_free_secret(held[--n]), 0);
 }
 
 static void freed_secret_pages_are_zeroed_in_batches(struct kunit *test)
@@ -471,10 +613,14 @@ static struct kunit_suite pc_text_suite = {
 	.test_cases = pc_text_cases,
 };
 
-/* ---- permcache_flush: lazy flushing, counted ---- */
+/*
+ * ---- permcache_flush: lazy flushing, counted by permcache and watched
+ * from outside (pc_test_tlb_watch()) ----
+ */
 
 static void same_class_reuse_issues_no_flush(struct kunit *test)
 {
+	struct pc_test_tlb *t = pc_test_tlb_watch(test);
 	int nid = numa_mem_id();
 	unsigned long flushes, reuse;
 	void *a, *b;
@@ -485,10 +631,12 @@ static void same_class_reuse_issues_no_flush(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, permcache_free_text(a, 4096), 0);
 
 	flushes = pc_test_stat(PERMCACHE_STAT_FLUSHES);
+	pc_test_tlb_mark(t);
 	reuse = pc_test_stat(PERMCACHE_STAT_REUSE_SAME_CLASS);
 	b = permcache_alloc_text(PERMCACHE_ROX, 4096, nid);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
 	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_FLUSHES), flushes);
+	pc_test_tlb_expect(test, t, 0);
 	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_REUSE_SAME_CLASS),
 			reuse + 1);
 	KUNIT_EXPECT_EQ(test, permcache_free_text(b, 4096), 0);
@@ -497,6 +645,7 @@ static void same_class_reuse_issues_no_flush(struct kunit *test)
 
 static void text_to_secret_change_issues_one_flush(struct kunit *test)
 {
+	struct pc_test_tlb *t = pc_test_tlb_watch(test);
 	int nid = numa_mem_id();
 	unsigned long flushes, changes;
 	struct page *page;
@@ -508,6 +657,7 @@ static void text_to_secret_change_issues_one_flush(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, permcache_free_text(text, 64), 0);
 
 	flushes = pc_test_stat(PERMCACHE_STAT_FLUSHES);
+	pc_test_tlb_mark(t);
 	changes = pc_test_stat(PERMCACHE_STAT_CLASS_CHANGES);
 	page = permcache_alloc_secret(nid, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
@@ -515,6 +665,7 @@ static void text_to_secret_change_issues_one_flush(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_CLASS_CHANGES),
 			changes + 1);
 	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_FLUSHES), flushes + 1);
+	pc_test_tlb_expect(test, t, 1);
 	KUNIT_EXPECT_TRUE(test, pc_arch_page_filled(page, 0));
 	/* The read-only direct map of the text went with the same flush. */
 	KUNIT_EXPECT_FALSE(test, pc_test_direct_map(page).present);
@@ -524,9 +675,11 @@ static void text_to_secret_change_issues_one_flush(struct kunit *test)
 
 	/* Back to text: a SECRET chunk has no alias, so no flush. */
 	flushes = pc_test_stat(PERMCACHE_STAT_FLUSHES);
+	pc_test_tlb_mark(t);
 	text = permcache_alloc_text(PERMCACHE_RO, 64, nid);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(text));
 	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_FLUSHES), flushes);
+	pc_test_tlb_expect(test, t, 0);
 	KUNIT_EXPECT_TRUE(test, pc_test_direct_map(page).present);
 	KUNIT_EXPECT_FALSE(test, pc_test_direct_map(page).write);
 	KUNIT_EXPECT_NULL(test, memchr_inv(text, 0xcc, 64));
@@ -536,6 +689,7 @@ static void text_to_secret_change_issues_one_flush(struct kunit *test)
 
 static void releasing_text_chunks_issues_one_flush(struct kunit *test)
 {
+	struct pc_test_tlb *t = pc_test_tlb_watch(test);
 	int nid = numa_mem_id();
 	unsigned long flushes, released;
 	void *text[3];
@@ -551,15 +705,18 @@ static void releasing_text_chunks_issues_one_flush(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, permcache_free_text(text[i], PC_CHUNK_SIZE), 0);
 
 	flushes = pc_test_stat(PERMCACHE_STAT_FLUSHES);
+	pc_test_tlb_mark(t);
 	released = pc_test_stat(PERMCACHE_STAT_CHUNKS_RELEASED);
 	KUNIT_EXPECT_EQ(test, pc_node_release_idle(pc_node(nid), 0, UINT_MAX), 3U);
 	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_FLUSHES), flushes + 1);
+	pc_test_tlb_expect(test, t, 1);
 	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_CHUNKS_RELEASED),
 			released + 3);
 }
 
 static void releasing_secret_chunks_issues_no_flush(struct kunit *test)
 {
+	struct pc_test_tlb *t = pc_test_tlb_watch(test);
 	int nid = numa_mem_id();
 	unsigned long flushes;
 	struct page *page;
@@ -569,12 +726,15 @@ static void releasing_secret_chunks_issues_no_flush(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
 	KUNIT_ASSERT_EQ(test, permcache_free_secret(page), 0);
 	flushes = pc_test_stat(PERMCACHE_STAT_FLUSHES);
+	pc_test_tlb_mark(t);
 	KUNIT_EXPECT_EQ(test, pc_node_release_idle(pc_node(nid), 0, UINT_MAX), 1U);
 	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_FLUSHES), flushes);
+	pc_test_tlb_expect(test, t, 0);
 }
 
 static void prefill_of_all_nodes_issues_one_flush(struct kunit *test)
 {
+	struct pc_test_tlb *t = pc_test_tlb_watch(test);
 	unsigned long flushes, acquired;
 	unsigned int nr = 0;
 	int *nids, nid;
@@ -587,9 +747,11 @@ static void prefill_of_all_nodes_issues_one_flush(struct kunit *test)
 		nids[nr++] = nid;
 	}
 	flushes = pc_test_stat(PERMCACHE_STAT_FLUSHES);
+	pc_test_tlb_mark(t);
 	acquired = pc_test_stat(PERMCACHE_STAT_CHUNKS_ACQUIRED);
 	KUNIT_EXPECT_EQ(test, pc_chunks_acquire(nids, nr), (int)nr);
 	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_FLUSHES), flushes + 1);
+	pc_test_tlb_expect(test, t, 1);
 	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_CHUNKS_ACQUIRED),
 			acquired + nr);
 	for_each_node_state(nid, N_MEMORY)
@@ -744,48 +906,171 @@ static void fallback_order_is_by_distance(struct kunit *test)
 	pc_config.fallback = saved;
 }
 
-static void fallback_none_offers_no_node(struct kunit *test)
+static void pc_test_unblock_node(void *data)
+{
+	struct pc_node *pn = data;
+
+	WRITE_ONCE(pn->acquire_after, jiffies);
+}
+
+/*
+ * Until the case ends, @nid cannot supply a new chunk: its acquisition backs
+ * off, as after a failed order-9 allocation.  With no idle chunk left (the
+ * caller drains it), a whole-chunk allocation there has nowhere to come from
+ * but another node.
+ */
+static void pc_test_block_node(struct kunit *test, int nid)
+{
+	struct pc_node *pn = pc_node(nid);
+
+	WRITE_ONCE(pn->acquire_after, jiffies + 3600 * HZ);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pc_test_unblock_node,
+							pn), 0);
+}
+
+/*
+ * Ask @nid, which cannot supply a chunk, for a whole RO chunk under
+ * permcache.fallback=@fallback: served by the nearest other node, or not at
+ * all.  Returns the node that served it, or NUMA_NO_NODE.
+ */
+static int pc_test_alloc_where_home_cannot(struct kunit *test, int nid,
+					   enum pc_fallback fallback)
 {
 	enum pc_fallback saved = pc_config.fallback;
+	unsigned long failed, remote, acquired_home;
+	struct permcache_stats st;
+	int served = NUMA_NO_NODE;
+	void *text;
+
+	pc_test_drain(test, nid);
+	pc_test_block_node(test, nid);
+	failed = pc_test_stat(PERMCACHE_STAT_ALLOC_FAILED);
+	remote = pc_test_stat(PERMCACHE_STAT_ALLOC_REMOTE);
+	KUNIT_ASSERT_EQ(test, permcache_get_stats(nid, &st), 0);
+	acquired_home = st.item[PERMCACHE_STAT_CHUNKS_ACQUIRED];
+
+	pc_config.fallback = fallback;
+	text = permcache_alloc_text(PERMCACHE_RO, PC_CHUNK_SIZE, nid);
+	pc_config.fallback = saved;
+
+	KUNIT_EXPECT_EQ(test, permcache_get_stats(nid, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.item[PERMCACHE_STAT_CHUNKS_ACQUIRED], acquired_home);
+	if (IS_ERR(text)) {
+		KUNIT_EXPECT_EQ(test, PTR_ERR(text), -ENOMEM);
+		KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_ALLOC_FAILED),
+				failed + 1);
+		KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_ALLOC_REMOTE),
+				remote);
+		return NUMA_NO_NODE;
+	}
+	served = page_to_nid(vmalloc_to_page(text));
+	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_ALLOC_REMOTE), remote + 1);
+	KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_ALLOC_FAILED), failed);
+	KUNIT_EXPECT_EQ(test, permcache_free_text(text, PC_CHUNK_SIZE), 0);
+	pc_test_drain(test, served);
+	return served;
+}
+
+static void fallback_none_fails_where_home_cannot_serve(struct kunit *test)
+{
 	int nid = numa_mem_id();
 
-	pc_config.fallback = PC_FALLBACK_NONE;
-	KUNIT_EXPECT_EQ(test, pc_node_fallback(nid, 0), NUMA_NO_NODE);
-	pc_config.fallback = saved;
+	KUNIT_EXPECT_EQ(test, pc_test_alloc_where_home_cannot(test, nid,
+							      PC_FALLBACK_NONE),
+			NUMA_NO_NODE);
 	KUNIT_EXPECT_EQ(test, pc_node_home(NUMA_NO_NODE), numa_mem_id());
 	KUNIT_EXPECT_EQ(test, pc_node_home(-2), -EINVAL);
 }
 
+static void fallback_distance_serves_from_the_nearest_node(struct kunit *test)
+{
+	int nid = numa_mem_id(), served;
+
+	if (num_node_state(N_MEMORY) < 2)
+		kunit_skip(test, "one node with memory");
+	served = pc_test_alloc_where_home_cannot(test, nid, PC_FALLBACK_DISTANCE);
+	KUNIT_ASSERT_NE(test, served, NUMA_NO_NODE);
+	KUNIT_EXPECT_NE(test, served, nid);
+	/* The nearest: no node with memory is closer to the home node. */
+	KUNIT_EXPECT_EQ(test, served, pc_node_fallback(nid, 0));
+}
+
+/*
+ * Counters kept in different places agree: the allocation counters (bumped
+ * by the API) and the units in use (counted from the chunks' bitmaps) move
+ * together on the node that served, and on no other; the sum over all nodes
+ * is the per-node sum.
+ */
 static void stats_add_up_over_nodes(struct kunit *test)
 {
-	struct permcache_stats all, one, sum = {};
-	struct page *page = permcache_alloc_secret(NUMA_NO_NODE, GFP_KERNEL);
-	unsigned int i;
+	struct permcache_stats *before, *after, all, sum = {};
+	unsigned int i, n = 0, per_node = 3;
+	struct page **pages;
 	int nid;
 
-	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+	before = kunit_kcalloc(test, nr_node_ids, sizeof(*before), GFP_KERNEL);
+	after = kunit_kcalloc(test, nr_node_ids, sizeof(*after), GFP_KERNEL);
+	pages = kunit_kcalloc(test, nr_node_ids * per_node, sizeof(*pages),
+			      GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	KUNIT_ASSERT_NOT_NULL(test, after);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
 	for_each_node_state(nid, N_MEMORY) {
-		KUNIT_ASSERT_EQ(test, permcache_get_stats(nid, &one), 0);
-		for (i = 0; i < PERMCACHE_NR_STAT_ITEMS; i++)
-			sum.item[i] += one.item[i];
-		for (i = 0; i < PERMCACHE_NR_CLASSES; i++) {
-			sum.units_used[i] += one.units_used[i];
-			KUNIT_EXPECT_LE(test, one.units_used[i], one.units_total[i]);
+		pc_node_zero_dirty(pc_node(nid));
+		KUNIT_ASSERT_EQ(test, permcache_get_stats(nid, &before[nid]), 0);
+	}
+	/* per_node pages on each node but the first, to tell nodes apart. */
+	for_each_node_state(nid, N_MEMORY) {
+		if (nid == first_node(node_states[N_MEMORY]))
+			continue;
+		for (i = 0; i < per_node; i++) {
+			pages[n] = permcache_alloc_secret(nid, GFP_KERNEL |
+							  __GFP_THISNODE);
+			KUNIT_ASSERT_FALSE(test, IS_ERR(pages[n]));
+			KUNIT_EXPECT_EQ(test, page_to_nid(pages[n]), nid);
+			n++;
 		}
 	}
-	permcache_get_stats(NUMA_NO_NODE, &all);
+	for_each_node_state(nid, N_MEMORY) {
+		unsigned long want = nid == first_node(node_states[N_MEMORY]) ?
+				     0 : per_node;
+
+		KUNIT_ASSERT_EQ(test, permcache_get_stats(nid, &after[nid]), 0);
+		KUNIT_EXPECT_EQ(test, after[nid].item[PERMCACHE_STAT_ALLOC_SECRET] -
+				before[nid].item[PERMCACHE_STAT_ALLOC_SECRET], want);
+		KUNIT_EXPECT_EQ(test, after[nid].units_used[PERMCACHE_SECRET] -
+				before[nid].units_used[PERMCACHE_SECRET], want);
+		for (i = 0; i < PERMCACHE_NR_CLASSES; i++)
+			KUNIT_EXPECT_LE(test, after[nid].units_used[i],
+					after[nid].units_total[i]);
+		for (i = 0; i < PERMCACHE_NR_STAT_ITEMS; i++)
+			sum.item[i] += after[nid].item[i];
+	}
+	KUNIT_ASSERT_EQ(test, permcache_get_stats(NUMA_NO_NODE, &all), 0);
 	for (i = 0; i < PERMCACHE_NR_STAT_ITEMS; i++)
 		KUNIT_EXPECT_EQ(test, all.item[i], sum.item[i]);
-	KUNIT_EXPECT_EQ(test, all.units_used[PERMCACHE_SECRET],
-			sum.units_used[PERMCACHE_SECRET]);
-	KUNIT_EXPECT_GE(test, all.units_used[PERMCACHE_SECRET], 1UL);
-	KUNIT_EXPECT_EQ(test, permcache_get_stats(MAX_NUMNODES, &one), -EINVAL);
-	KUNIT_EXPECT_EQ(test, permcache_free_secret(page), 0);
+	KUNIT_EXPECT_EQ(test, permcache_get_stats(MAX_NUMNODES, &all), -EINVAL);
+
+	/* Freed and zeroed, the units are back and free_secret has moved. */
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, permcache_free_secret(pages[i]), 0);
+	for_each_node_state(nid, N_MEMORY) {
+		unsigned long want = nid == first_node(node_states[N_MEMORY]) ?
+				     0 : per_node;
+
+		pc_node_zero_dirty(pc_node(nid));
+		KUNIT_ASSERT_EQ(test, permcache_get_stats(nid, &after[nid]), 0);
+		KUNIT_EXPECT_EQ(test, after[nid].item[PERMCACHE_STAT_FREE_SECRET] -
+				before[nid].item[PERMCACHE_STAT_FREE_SECRET], want);
+		KUNIT_EXPECT_EQ(test, after[nid].units_used[PERMCACHE_SECRET],
+				before[nid].units_used[PERMCACHE_SECRET]);
+	}
 }
 
 static struct kunit_case pc_node_cases[] = {
 	KUNIT_CASE(fallback_order_is_by_distance),
-	KUNIT_CASE(fallback_none_offers_no_node),
+	KUNIT_CASE(fallback_none_fails_where_home_cannot_serve),
+	KUNIT_CASE(fallback_distance_serves_from_the_nearest_node),
 	KUNIT_CASE(stats_add_up_over_nodes),
 	{}
 };
@@ -814,6 +1099,7 @@ static void pc_test_walk_chunk(const struct pc_chunk *c, bool idle, void *data)
 
 static void lazy_flush_decides_if_idle_text_keeps_its_alias(struct kunit *test)
 {
+	struct pc_test_tlb *t = pc_test_tlb_watch(test);
 	struct pc_test_walk w = {};
 	int nid = numa_mem_id();
 	unsigned long flushes;
@@ -823,6 +1109,7 @@ static void lazy_flush_decides_if_idle_text_keeps_its_alias(struct kunit *test)
 	text = permcache_alloc_text(PERMCACHE_ROX, 64, nid);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(text));
 	flushes = pc_test_stat(PERMCACHE_STAT_FLUSHES);
+	pc_test_tlb_mark(t);
 	KUNIT_ASSERT_EQ(test, permcache_free_text(text, 64), 0);
 	pc_node_walk_chunks(pc_node(nid), pc_test_walk_chunk, &w);
 	kunit_info(test, "lazy_flush=%d\n", pc_config.lazy_flush);
@@ -830,11 +1117,13 @@ static void lazy_flush_decides_if_idle_text_keeps_its_alias(struct kunit *test)
 	if (pc_config.lazy_flush) {
 		KUNIT_EXPECT_EQ(test, w.idle_with_alias, 1U);
 		KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_FLUSHES), flushes);
+		pc_test_tlb_expect(test, t, 0);
 	} else {
 		KUNIT_EXPECT_EQ(test, w.idle_clean, 1U);
 		KUNIT_EXPECT_EQ(test, w.idle_with_alias, 0U);
 		KUNIT_EXPECT_EQ(test, pc_test_stat(PERMCACHE_STAT_FLUSHES),
 				flushes + 1);
+		pc_test_tlb_expect(test, t, 1);
 	}
 	pc_test_drain(test, nid);
 }
@@ -865,16 +1154,19 @@ static void frees_trim_idle_chunks_to_max_idle(struct kunit *test)
 	pc_test_drain(test, nid);
 }
 
+/* The boot's permcache.fallback decides, for a home node that cannot serve. */
 static void fallback_decides_if_other_nodes_serve(struct kunit *test)
 {
-	int nid = numa_mem_id();
+	int nid = numa_mem_id(), served;
 
 	if (num_node_state(N_MEMORY) < 2)
-		kunit_skip(test, "one node");
+		kunit_skip(test, "one node with memory");
+	kunit_info(test, "fallback=%d\n", pc_config.fallback);
+	served = pc_test_alloc_where_home_cannot(test, nid, pc_config.fallback);
 	if (pc_config.fallback == PC_FALLBACK_NONE)
-		KUNIT_EXPECT_EQ(test, pc_node_fallback(nid, 0), NUMA_NO_NODE);
+		KUNIT_EXPECT_EQ(test, served, NUMA_NO_NODE);
 	else
-		KUNIT_EXPECT_NE(test, pc_node_fallback(nid, 0), NUMA_NO_NODE);
+		KUNIT_EXPECT_EQ(test, served, pc_node_fallback(nid, 0));
 }
 
 static struct kunit_case pc_params_cases[] = {
