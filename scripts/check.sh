@@ -26,6 +26,8 @@ mkdir -p "$BUILD" "$LOGS"
 
 "$ROOT/scripts/prepare.sh"
 "$ROOT/scripts/harness.sh" || true
+# Also makes build/reclaim-disk.img (once), the virtio-blk disk qemu.sh
+# attaches to every pcmode=check boot below (check-reclaim.sh reads it).
 "$ROOT/scripts/initramfs.sh"
 
 built_default=0

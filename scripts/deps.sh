@@ -11,7 +11,7 @@ set -euo pipefail
 
 PKGS=(
 	build-essential make bc bison flex libelf-dev libssl-dev dwarves
-	cpio xz-utils gzip kmod rsync patch python3 perl
+	cpio xz-utils gzip kmod rsync patch python3 perl e2fsprogs
 	linux-source-6.12 sparse
 	qemu-system-x86 busybox-static stress-ng numactl hwloc-nox
 	python3-matplotlib

@@ -13,6 +13,13 @@
 # /permcache/user-script and /permcache/files/ for one guest run; the kernel
 # unpacks it on top of the base archive when the two are concatenated.
 #
+# It also makes build/reclaim-disk.img (once; initramfs.sh --disk makes
+# only that): a raw ext2 image, made with "mke2fs -d" (no mount, no root),
+# holding data0..data2, 128 MiB each of text (not zeros: the files have
+# blocks on disk).  scripts/qemu.sh attaches it as a virtio-blk disk
+# (/dev/vda) in pcmode=check; check-reclaim.sh fills a node's page cache
+# from it.
+#
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -31,6 +38,38 @@ if [ "${1:-}" = --extra ]; then
 	cpio_dir "$stage" "$out"
 	exit 0
 fi
+
+# make_disk: build/reclaim-disk.img, unless it is there with the same recipe.
+DISK_IMG=$BUILD/reclaim-disk.img
+DISK_FILES=3 DISK_FILE_MIB=128 DISK_MIB=420
+make_disk() {
+	local recipe="ext2 $DISK_MIB MiB, $DISK_FILES x $DISK_FILE_MIB MiB" dir i
+	if [ -f "$DISK_IMG" ] && stamp_matches "$DISK_IMG.stamp" "$recipe"; then
+		return 0
+	fi
+	command -v mke2fs > /dev/null || PATH=$PATH:/sbin:/usr/sbin
+	command -v mke2fs > /dev/null || die "mke2fs missing (run scripts/deps.sh)"
+	progress disk "making build/reclaim-disk.img ($recipe)"
+	dir=$BUILD/reclaim-disk-files
+	rm -rf "$dir" "$DISK_IMG.tmp"
+	mkdir -p "$dir"
+	for ((i = 0; i < DISK_FILES; i++)); do
+		# (yes ends on SIGPIPE: feed head from a process substitution,
+		# whose status pipefail does not see.)
+		head -c "${DISK_FILE_MIB}M" < <(yes "permcache reclaim data file $i") > "$dir/data$i"
+	done
+	mke2fs -q -F -t ext2 -b 4096 -m 0 -L pcdata -d "$dir" "$DISK_IMG.tmp" "${DISK_MIB}M" > /dev/null ||
+		die "mke2fs could not make build/reclaim-disk.img"
+	rm -rf "$dir"
+	mv "$DISK_IMG.tmp" "$DISK_IMG"
+	echo "$recipe" > "$DISK_IMG.stamp"
+}
+
+if [ "${1:-}" = --disk ]; then
+	make_disk
+	exit 0
+fi
+make_disk
 
 BINS=(/usr/bin/stress-ng /usr/bin/numactl /usr/bin/lstopo-no-graphics /usr/bin/hwloc-ls)
 SELFTESTS=$ROOT/tools/testing/selftests/permcache

@@ -16,6 +16,11 @@
 #           is killed and the run reported as a hang
 #   SHOW=all|guest|progress|none  what of the console to echo: everything,
 #           the guest output from /init on, its BENCH-PROGRESS lines, or nothing
+#   DISK=path|none  a raw disk image attached as a virtio-blk disk (/dev/vda
+#           in the guest), with snapshot=on: guest writes never reach the
+#           file.  Default: in MODE=check, build/reclaim-disk.img (made by
+#           scripts/initramfs.sh, for check-reclaim.sh) if it exists;
+#           otherwise none
 # CPUs go round-robin over the nodes; nodes without a CPU are allowed.  Each
 # CPU is a socket of its own: CPUs of one socket on different nodes make the
 # kernel WARN in topology_sane() (LLC siblings on two nodes).
@@ -45,6 +50,16 @@ fi
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || die "TIMEOUT must be seconds (got $TIMEOUT)"
 [ -f "$KERNEL" ] || die "$KERNEL not built"
 [ -f "$INITRD" ] || die "$INITRD not built"
+if [ -z "${DISK:-}" ]; then
+	DISK=none
+	[ "$MODE" = check ] && [ -f "$BUILD/reclaim-disk.img" ] && DISK=$BUILD/reclaim-disk.img
+fi
+disk=()
+if [ "$DISK" != none ]; then
+	[ -f "$DISK" ] || die "DISK=$DISK: no such file"
+	[[ $DISK != *,* ]] || die "DISK=$DISK: a comma in the path is not supported"
+	disk=(-drive "file=$DISK,if=virtio,format=raw,snapshot=on")
+fi
 
 # MEM in MiB: 2G, 2048M or 2048.
 case "$MEM" in
@@ -80,7 +95,9 @@ cmdline="console=ttyS0 panic=-1 kunit.filter_glob=permcache* pcmode=$MODE pcnode
 [ -n "${APPEND:-}" ] && cmdline+=" $APPEND"
 
 mkdir -p "$(dirname "$LOG")"
-progress qemu "$KIND kernel, pcmode=$MODE, $NODES node(s), $CPUS CPU(s), ${mem_mb}M, timeout ${TIMEOUT}s (log: ${LOG#$ROOT/})"
+diskmsg=
+[ "$DISK" = none ] || diskmsg=", disk ${DISK#"$ROOT"/}"
+progress qemu "$KIND kernel, pcmode=$MODE, $NODES node(s), $CPUS CPU(s), ${mem_mb}M$diskmsg, timeout ${TIMEOUT}s (log: ${LOG#$ROOT/})"
 t0=$(date +%s)
 
 # The console goes to the log with CRs stripped; the filter echoes as asked.
@@ -96,7 +113,7 @@ timeout -k 5 "$TIMEOUT" qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu qemu64 \
 	-nographic -no-reboot -monitor none -serial stdio \
 	-smp "$CPUS,sockets=$CPUS,cores=1,threads=1" -m "${mem_mb}M" "${numa[@]}" \
-	-kernel "$KERNEL" -initrd "$INITRD" \
+	-kernel "$KERNEL" -initrd "$INITRD" "${disk[@]}" \
 	-append "$cmdline" </dev/null 2>&1 |
 	tr -d '\r' | tee "$LOG" | show
 rc=${PIPESTATUS[0]}

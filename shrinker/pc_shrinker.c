@@ -10,11 +10,15 @@
  * are dropped before one flush, if one is still needed, and every chunk goes
  * back into the direct map as a 2 MiB unit before it is freed.
  *
- * It counts and scans in pages, as the LRU lists do, so that reclaim asks
- * for a share of the idle chunks proportional to what it asks of the page
- * cache (a count of chunks is shifted to 0 by the scan priority until
- * reclaim is nearly out of options); requests are summed per node and a
- * chunk goes for every whole 512 pages asked for.  What it frees is
+ * It counts and scans in pages, as the LRU lists do; requests are summed
+ * per node and a chunk goes for every whole 512 pages asked for.  An idle
+ * chunk holds no data: giving it back loses nothing that must be read in
+ * again, only the price of a later order-9 allocation and flush.  So the
+ * shrinker declares seeks = 0 ("no I/O to recreate"), and every reclaim
+ * pass on a node asks for half of its idle pages above the reserve, where
+ * the default seeks would ask for (pages >> priority) / 2, a proportion of
+ * the page cache's share that takes the last chunks only once most of the
+ * node's page cache is gone (measured: check-reclaim.sh).  What it frees is
  * credited to the reclaim in progress (mm_account_reclaimed_pages()).
  *
  * Trimming keeps idle chunks at or below permcache.max_idle without memory
@@ -146,6 +150,8 @@ int pc_shrinker_init(void)
 	pc_shrinker = shrinker_alloc(SHRINKER_NUMA_AWARE, "permcache");
 	if (!pc_shrinker)
 		return -ENOMEM;
+	/* Idle chunks first: no data in them (see the top of this file). */
+	pc_shrinker->seeks = 0;
 	pc_shrinker->count_objects = pc_shrink_count;
 	pc_shrinker->scan_objects = pc_shrink_scan;
 	shrinker_register(pc_shrinker);

@@ -338,8 +338,10 @@ struct shrinker *shrinker_alloc(unsigned int flags, const char *fmt, ...)
 	/* Not kmalloc: the harness counts the core's kmalloc()s for leaks. */
 	free(shim_shrinker);
 	shim_shrinker = calloc(1, sizeof(*shim_shrinker));
-	if (shim_shrinker)
+	if (shim_shrinker) {
 		shim_shrinker->flags = flags;
+		shim_shrinker->seeks = DEFAULT_SEEKS;
+	}
 	return shim_shrinker;
 }
 

@@ -602,9 +602,12 @@ struct shrinker {
 	unsigned long (*scan_objects)(struct shrinker *s,
 				      struct shrink_control *sc);
 	long batch;
+	int seeks;
 	unsigned int flags;
 	bool registered;
 };
+
+#define DEFAULT_SEEKS	2
 
 extern struct shrinker *shim_shrinker;
 struct shrinker *shrinker_alloc(unsigned int flags, const char *fmt, ...);

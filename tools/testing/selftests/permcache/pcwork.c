@@ -43,6 +43,13 @@
  *                         p_paddr covers them) with pread() and sendfile():
  *                         the control must read back, the secret pages must
  *                         read as zeros
+ *   pcwork anon-node MIB NODE [HOLD]
+ *                         bound to NODE (set_mempolicy(MPOL_BIND)), map MIB
+ *                         MiB of private anonymous memory and write every
+ *                         page, print "anon_mib MIB" and where the pages are
+ *                         ("anon_pages_node<N> <count>"), then keep it HOLD
+ *                         seconds (0 or none: until SIGTERM or SIGINT); the
+ *                         memory pressure of check-reclaim.sh
  *
  * Every /proc/kcore read runs in a child with alarm() and a parent-side
  * timeout (PCWORK_KCORE_TIMEOUT seconds, default 20): a read that never
@@ -330,6 +337,56 @@ static int secret_loop(long secs, long pages, long node)
 	}
 	printf("secret_rounds %ld\n", rounds);
 	return rounds > 0 ? 0 : 1;
+}
+
+/* --- anonymous memory held on one node ------------------------------------ */
+
+static int anon_node(long mib, long node, long hold)
+{
+	long psz = sysconf(_SC_PAGESIZE), len = mib << 20, i;
+	time_t end = time(NULL) + hold;
+	char want[32], line[4096];
+	struct sigaction sa;
+	char *p;
+	FILE *f;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigterm;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (bind_node(node))
+		return 1;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	for (i = 0; i < len; i += psz)
+		p[i] = (char)(i / psz + 1);
+	printf("anon_mib %ld\n", mib);
+	/* Where the pages are: the N<node>= fields of numa_maps. */
+	f = fopen("/proc/self/numa_maps", "r");
+	snprintf(want, sizeof(want), "%lx ", (unsigned long)p);
+	while (f && fgets(line, sizeof(line), f)) {
+		char *tok;
+
+		if (strncmp(line, want, strlen(want)))
+			continue;
+		for (tok = strtok(line, " \n"); tok; tok = strtok(NULL, " \n")) {
+			int nd;
+			long n;
+
+			if (sscanf(tok, "N%d=%ld", &nd, &n) == 2)
+				printf("anon_pages_node%d %ld\n", nd, n);
+		}
+	}
+	if (f)
+		fclose(f);
+	while (!loop_stop && (hold <= 0 || time(NULL) < end))
+		sleep(1);
+	munmap(p, len);
+	return 0;
 }
 
 /* --- /proc/kcore --------------------------------------------------------- */
@@ -939,7 +996,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: pcwork secret PAGES [HOLD] | bpf PROGS [HOLD] |\n"
 		"       secret-node PAGES NODE [PFN] | secret-loop SECONDS PAGES [NODE] |\n"
-		"       kcore-bpf PROGS | kcore-secret PAGES\n");
+		"       kcore-bpf PROGS | kcore-secret PAGES |\n"
+		"       anon-node MIB NODE [HOLD]\n");
 }
 
 int main(int argc, char **argv)
@@ -965,6 +1023,9 @@ int main(int argc, char **argv)
 		return kcore_bpf(n);
 	if (!strcmp(argv[1], "kcore-secret") && argc == 3)
 		return kcore_secret(n);
+	if (!strcmp(argv[1], "anon-node") && argc >= 4)
+		return anon_node(n, hold,
+				 argc > 4 ? strtol(argv[4], NULL, 0) : 0);
 	fprintf(stderr, "unknown workload or arguments '%s'\n", argv[1]);
 	usage();
 	return 2;
