@@ -35,29 +35,63 @@
  *                             zeroing alone costs, without the temporary PTE
  *                             and its local flush
  *
+ * Two tests call the real consumer, bpf_prog_pack, as the
+ * x86 JIT does: bpf_prog_pack_alloc() + bpf_arch_text_copy() of the image +
+ * bpf_prog_pack_free() (which invalidates it with text_poke_set()), for each
+ * of sizes[].  bpf_prog_pack itself reads permcache.enable when it needs a
+ * new pack, so the same test gives the stock 6.12 path with enable=0 and
+ * the permcache one with enable=1: the name says which ("_stock_" or
+ * "_pc_"); the guest script flips enable at run time to get both in one
+ * boot.  Node choice is the pack's (the running CPU's node): local only.
+ *  256  bpf_held     each thread first allocates BENCH_BPF_HELD_SIZE bytes
+ *                    and keeps them until the end of the test, so its pack
+ *                    stays: every operation finds room in a pack that is
+ *                    already there
+ *  512  bpf_churn    nothing held: each operation creates a pack and its
+ *                    free destroys it again (if nothing else in the system
+ *                    holds a program; text_allocs per op tells)
+ *
  * Nothing runs at boot.  /sys/kernel/debug/permcache_bench/run takes
  * "1" (run with the parameters) or "key=value ..." (test_mask= threads=
- * iterations= node= sizes=, for this run only), runs synchronously and
- * keeps the result; reading it returns one line per test, thread count
- * and node:
+ * iterations= poke_iterations= node= sizes=, for this run only), runs
+ * synchronously and keeps the result; reading it returns one line per
+ * test, thread count and node:
  *
  *   RESULT test=<name> threads=<n> node=<local|remote|mixed> ops=<n>
  *     p50_ns= p90_ns= p99_ns= max_ns= total_ns= ops_per_sec=
- *     local_ops= flushes= l2_splits=
+ *     local_ops= flushes= l2_splits= warm_l2_splits= cal_ipis= tlb_ipis=
+ *     [poke_ops= text_poke= text_poke_copy= text_poke_set= text_poke_mm=
+ *      text_allocs= | pokes=n/a]
  *
  * (one line in the file).  total_ns is the wall time from the common start
  * to the last thread's end, ops_per_sec counts the operations of all
  * threads in that time; local_ops counts operations whose memory came from
  * the node the thread asked for; flushes is the change of permcache's own
- * flush counter and l2_splits of direct_map_level2_splits over the test.
+ * flush counter, l2_splits of direct_map_level2_splits, cal_ipis and
+ * tlb_ipis of the CAL and TLB lines of /proc/interrupts (all CPUs) over the
+ * timed operations only; warm_l2_splits counts the splits of the set-up and
+ * warm-up before them (where a path that reuses its pages splits the
+ * direct map once).
+ *
+ * Text pokes are counted apart from the timing (a kprobe hit costs a trap
+ * per call): after the timed operations, kprobes are registered on
+ * text_poke(), text_poke_copy(), text_poke_set() (the API calls),
+ * __text_poke() (text_poke_mm: one temporary-mm switch each; a copy longer
+ * than two pages makes several) and execmem_alloc() + permcache_alloc_text()
+ * (text_allocs: new text areas, a new pack for bpf_*), and every thread
+ * does poke_iterations more operations, untimed; the counts cover only
+ * those poke_ops operations.  Without CONFIG_KPROBES, or if a probe cannot
+ * be registered, its count reads "n/a"; poke_iterations=0 prints none.
  * With permcache.enable=0 the permcache tests are skipped (a "SKIP" line).
  *
  * Timings under emulation mean nothing on their own: compare tests of one
  * run with each other.
  *
- * Locking: bench_mutex serialises runs and guards the result buffer and
- * the per-run state; the kthreads of a run only write their own struct
- * bench_thread and wait on the run's completions.
+ * Locking: bench_mutex serialises runs and guards the result buffer, the
+ * per-run state and the kprobes; the kthreads of a run only write their own
+ * struct bench_thread and meet at the end of each phase (ready, timed,
+ * counted, exit), where the runner reads the counters before releasing
+ * them.
  */
 
 #include <linux/completion.h>
@@ -65,10 +99,12 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/execmem.h>
+#include <linux/filter.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/init.h>
 #include <linux/kstrtox.h>
+#include <linux/kprobes.h>
 #include <linux/kthread.h>
 #include <linux/math64.h>
 #include <linux/ktime.h>
@@ -85,6 +121,7 @@
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
 
+#include <asm/hardirq.h>
 #include <asm/text-patching.h>
 #include <asm/tlbflush.h>
 
@@ -98,6 +135,8 @@
 #define BENCH_MAX_SIZES		8
 #define BENCH_MAX_TEXT		(2UL << 20)
 #define BENCH_RESULT_SIZE	(32 * 1024)
+/* What each thread of bpf_held keeps allocated: one small program. */
+#define BENCH_BPF_HELD_SIZE	64
 
 /* nid parameter values below zero: where each thread allocates. */
 #define BENCH_NODE_LOCAL	-1
@@ -107,7 +146,7 @@
 static unsigned int test_mask = 15;
 module_param(test_mask, uint, 0644);
 MODULE_PARM_DESC(test_mask,
-		 "Tests to run: 1 secret_pc, 2 secret_stock, 4 rox_pc, 8 rox_stock, 16 secret_pc_rezero, 32 secret_stock_noflush, 64 text_poke, 128 clear_page");
+		 "Tests to run: 1 secret_pc, 2 secret_stock, 4 rox_pc, 8 rox_stock, 16 secret_pc_rezero, 32 secret_stock_noflush, 64 text_poke, 128 clear_page, 256 bpf_held, 512 bpf_churn");
 
 static unsigned int nr_threads = 1;
 module_param(nr_threads, uint, 0644);
@@ -121,6 +160,11 @@ static unsigned int sizes[BENCH_MAX_SIZES] = { 64, 256, 4096, 65536 };
 static unsigned int nr_sizes = 4;
 module_param_array(sizes, uint, &nr_sizes, 0644);
 MODULE_PARM_DESC(sizes, "Text sizes in bytes for the rox tests (up to 8, each <= 2 MiB)");
+
+static unsigned int poke_iterations = 100;
+module_param(poke_iterations, uint, 0644);
+MODULE_PARM_DESC(poke_iterations,
+		 "Untimed operations per thread with text pokes counted by kprobes (0: none)");
 
 static int nid = BENCH_NODE_BOTH;
 module_param(nid, int, 0644);
@@ -136,6 +180,8 @@ enum bench_test {
 	BENCH_SECRET_STOCK_NOFLUSH,
 	BENCH_TEXT_POKE,
 	BENCH_CLEAR_PAGE,
+	BENCH_BPF_HELD,
+	BENCH_BPF_CHURN,
 	BENCH_NR_TESTS,
 };
 
@@ -148,6 +194,20 @@ static const char * const bench_test_names[BENCH_NR_TESTS] = {
 	[BENCH_SECRET_STOCK_NOFLUSH]	= "secret_stock_noflush",
 	[BENCH_TEXT_POKE]		= "text_poke",
 	[BENCH_CLEAR_PAGE]		= "clear_page",
+	[BENCH_BPF_HELD]		= "bpf_held",
+	[BENCH_BPF_CHURN]		= "bpf_churn",
+};
+
+/*
+ * The phases of a run: the threads meet at the end of each, and the
+ * runner reads the counters while they wait.
+ */
+enum bench_phase {
+	BENCH_PHASE_READY,	/* set up and warmed up */
+	BENCH_PHASE_TIMED,	/* timed operations done */
+	BENCH_PHASE_COUNTED,	/* operations with text pokes counted done */
+	BENCH_PHASE_EXIT,	/* torn down: the thread touches nothing more */
+	BENCH_NR_PHASES,
 };
 
 /* The settings of one run: the parameters, or a debugfs write. */
@@ -155,6 +215,7 @@ struct bench_conf {
 	unsigned int test_mask;
 	unsigned int threads;
 	unsigned int iterations;
+	unsigned int poke_iterations;
 	int node;
 	unsigned int sizes[BENCH_MAX_SIZES];
 	unsigned int nr_sizes;
@@ -171,7 +232,9 @@ struct bench_run;
  * @target: the node it allocates on, or NUMA_NO_NODE (its own).
  * @lat: latency of each operation, in ns.
  * @page: the thread's own page, on @home, for clear_page.
- * @ops: operations done.
+ * @held: what bpf_held keeps allocated in the thread's pack.
+ * @ops: timed operations done.
+ * @poke_ops: untimed operations done with the text pokes counted.
  * @local: operations served from @home (or @target if set).
  * @start: when it started timing.
  * @end: when it stopped.
@@ -185,7 +248,9 @@ struct bench_thread {
 	int target;
 	u64 *lat;
 	void *page;
+	void *held;
 	unsigned int ops;
+	unsigned int poke_ops;
 	unsigned int local;
 	u64 start, end;
 	int err;
@@ -195,27 +260,32 @@ struct bench_thread {
  * struct bench_run - one test at one thread count, size and node choice
  * @test: enum bench_test.
  * @size: text size (rox tests).
- * @iterations: operations per thread.
- * @src: the text written (rox tests).
+ * @iterations: timed operations per thread.
+ * @poke_iterations: untimed operations per thread, text pokes counted.
+ * @src: the text written (rox and bpf tests).
  * @area: what text_poke writes to, set up for the test (text_mutex
  *	serialises the pokes of several threads).
- * @nr_ready: threads that have not yet reached the start line.
- * @ready: completed when @nr_ready reaches zero.
- * @go: released together when every thread is ready.
- * @nr_running: threads still running.
- * @done: completed when @nr_running reaches zero.
+ * @nr_left: threads that have not yet reached the end of this phase.
+ * @arrived: completed when @nr_left reaches zero.
+ * @go: per phase, released together once the runner has seen every thread
+ *	arrive (and reset @nr_left for the next phase).
  */
 struct bench_run {
 	enum bench_test test;
 	size_t size;
 	unsigned int iterations;
+	unsigned int poke_iterations;
 	const void *src;
 	void *area;
-	atomic_t nr_ready;
-	struct completion ready;
-	struct completion go;
-	atomic_t nr_running;
-	struct completion done;
+	atomic_t nr_left;
+	struct completion arrived;
+	struct completion go[BENCH_NR_PHASES];
+};
+
+/* Kernel cross-CPU calls (CAL) and user-mm TLB IPIs (TLB) on all CPUs. */
+struct bench_irqs {
+	unsigned long cal;
+	unsigned long tlb;
 };
 
 static DEFINE_MUTEX(bench_mutex);
@@ -279,6 +349,120 @@ static unsigned long bench_pc_flushes(void)
 	return n;
 }
 
+static void bench_irqs(struct bench_irqs *n)
+{
+	unsigned int cpu;
+
+	n->cal = 0;
+	n->tlb = 0;
+#ifdef CONFIG_SMP
+	for_each_online_cpu(cpu) {
+		n->cal += per_cpu(irq_stat, cpu).irq_call_count;
+		n->tlb += per_cpu(irq_stat, cpu).irq_tlb_count;
+	}
+#endif
+}
+
+/*
+ * Text pokes, counted by kprobes registered only while the counted
+ * operations run.  A post handler keeps each probe an int3 one: an
+ * optimised probe is (un)patched later by the kprobe optimiser, with
+ * text_poke() calls of its own.
+ */
+enum bench_probe {
+	BENCH_PROBE_TEXT_POKE,
+	BENCH_PROBE_TEXT_POKE_COPY,
+	BENCH_PROBE_TEXT_POKE_SET,
+	BENCH_PROBE_TEXT_POKE_MM,
+	BENCH_PROBE_EXECMEM_ALLOC,
+	BENCH_PROBE_PC_ALLOC_TEXT,
+	BENCH_NR_PROBES,
+};
+
+/* Counts of one run; a negative count: that probe was not registered. */
+struct bench_pokes {
+	long hits[BENCH_NR_PROBES];
+};
+
+#if IS_ENABLED(CONFIG_KPROBES)
+static const char * const bench_probe_syms[BENCH_NR_PROBES] = {
+	[BENCH_PROBE_TEXT_POKE]		= "text_poke",
+	[BENCH_PROBE_TEXT_POKE_COPY]	= "text_poke_copy",
+	[BENCH_PROBE_TEXT_POKE_SET]	= "text_poke_set",
+	[BENCH_PROBE_TEXT_POKE_MM]	= "__text_poke",
+	[BENCH_PROBE_EXECMEM_ALLOC]	= "execmem_alloc",
+	[BENCH_PROBE_PC_ALLOC_TEXT]	= "permcache_alloc_text",
+};
+
+static struct kprobe bench_kprobes[BENCH_NR_PROBES];
+static bool bench_kprobe_on[BENCH_NR_PROBES];
+static atomic_long_t bench_kprobe_hits[BENCH_NR_PROBES];
+
+static int bench_kprobe_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	atomic_long_inc(&bench_kprobe_hits[p - bench_kprobes]);
+	return 0;
+}
+
+static void bench_kprobe_post(struct kprobe *p, struct pt_regs *regs,
+			      unsigned long flags)
+{
+}
+
+/* Register every probe that can be; the others count "n/a". */
+static void bench_probes_arm(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < BENCH_NR_PROBES; i++) {
+		struct kprobe *kp = &bench_kprobes[i];
+
+		/* register_kprobe() fills in ->addr: start afresh each time. */
+		memset(kp, 0, sizeof(*kp));
+		kp->symbol_name = bench_probe_syms[i];
+		kp->pre_handler = bench_kprobe_pre;
+		kp->post_handler = bench_kprobe_post;
+		bench_kprobe_on[i] = !register_kprobe(kp);
+	}
+}
+
+static void bench_probes_read(struct bench_pokes *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < BENCH_NR_PROBES; i++)
+		c->hits[i] = bench_kprobe_on[i] ?
+			     atomic_long_read(&bench_kprobe_hits[i]) : -1;
+}
+
+static void bench_probes_disarm(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < BENCH_NR_PROBES; i++) {
+		if (bench_kprobe_on[i])
+			unregister_kprobe(&bench_kprobes[i]);
+		bench_kprobe_on[i] = false;
+	}
+}
+#else
+static void bench_probes_arm(void)
+{
+}
+
+static void bench_probes_read(struct bench_pokes *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < BENCH_NR_PROBES; i++)
+		c->hits[i] = -1;
+}
+
+static void bench_probes_disarm(void)
+{
+}
+#endif
+
 /* Node of the page behind a kernel virtual text address. */
 static int bench_text_nid(const void *addr)
 {
@@ -323,6 +507,53 @@ static int bench_page_get(struct bench_thread *t)
 		return -ENOMEM;
 	t->page = page_address(page);
 	return 0;
+}
+
+/*
+ * What the x86 JIT fills a new stock pack with (jit_fill_hole()): INT3.
+ * PERMCACHE_BENCH depends on BPF_JIT: bpf_prog_pack is always there.
+ */
+static void bench_bpf_fill_hole(void *area, unsigned int size)
+{
+	memset(area, 0xcc, size);
+}
+
+/*
+ * bpf_held: one small program of this thread's, kept for the whole test.
+ * Allocated from the thread itself: a permcache pack serves the CPUs of
+ * the node that allocated it.
+ */
+static int bench_held_get(struct bench_thread *t)
+{
+	if (t->run->test != BENCH_BPF_HELD)
+		return 0;
+	t->held = bpf_prog_pack_alloc(BENCH_BPF_HELD_SIZE, bench_bpf_fill_hole,
+				      false);
+	return t->held ? 0 : -ENOMEM;
+}
+
+static void bench_held_put(struct bench_thread *t)
+{
+	if (t->held)
+		bpf_prog_pack_free(t->held, BENCH_BPF_HELD_SIZE);
+	t->held = NULL;
+}
+
+/* What the JIT does per image: allocate, write the image, free. */
+static int bench_bpf_op(struct bench_run *run, int want, bool *local)
+{
+	void *p;
+	int err;
+
+	p = bpf_prog_pack_alloc(run->size, bench_bpf_fill_hole, false);
+	if (!p)
+		return -ENOMEM;
+	*local = bench_text_nid(p) == want;
+	/* bpf_arch_text_copy() does not write through its source. */
+	err = PTR_ERR_OR_ZERO(bpf_arch_text_copy(p, (void *)run->src,
+						 run->size));
+	bpf_prog_pack_free(p, run->size);
+	return err;
 }
 
 /* One operation of @t's test; 0 or a negative errno. */
@@ -397,43 +628,13 @@ static int bench_op(struct bench_thread *t, bool *local)
 		clear_page(t->page);
 		return 0;
 
+	case BENCH_BPF_HELD:
+	case BENCH_BPF_CHURN:
+		return bench_bpf_op(run, want, local);
+
 	default:
 		return -EINVAL;
 	}
-}
-
-static int bench_thread_fn(void *data)
-{
-	struct bench_thread *t = data;
-	struct bench_run *run = t->run;
-	unsigned int i, warm = min(run->iterations, 16U);
-	bool local = false;
-	u64 t0;
-	int err = 0;
-
-	/* Warm-up: the first chunk of a node and the page tables are not timed. */
-	for (i = 0; i < warm && !err; i++)
-		err = bench_op(t, &local);
-
-	if (atomic_dec_and_test(&run->nr_ready))
-		complete(&run->ready);
-	wait_for_completion(&run->go);
-
-	t->start = ktime_get_ns();
-	for (i = 0; i < run->iterations && !err; i++) {
-		t0 = ktime_get_ns();
-		err = bench_op(t, &local);
-		t->lat[i] = ktime_get_ns() - t0;
-		t->local += local;
-		cond_resched();
-	}
-	t->end = ktime_get_ns();
-	t->ops = err ? i - 1 : i;
-	t->err = err;
-
-	if (atomic_dec_and_test(&run->nr_running))
-		complete(&run->done);
-	return 0;
 }
 
 /*
@@ -444,6 +645,70 @@ static void bench_wait(struct completion *c)
 {
 	while (!wait_for_completion_timeout(c, HZ))
 		;
+}
+
+/* A thread at the end of @phase: wait for the runner to release it. */
+static void bench_arrive(struct bench_run *run, enum bench_phase phase)
+{
+	if (atomic_dec_and_test(&run->nr_left))
+		complete(&run->arrived);
+	if (phase != BENCH_PHASE_EXIT)
+		bench_wait(&run->go[phase]);
+}
+
+/*
+ * The runner: wait until all @n threads are at the end of a phase and
+ * count them again for the next one.  They wait for go[phase] meanwhile.
+ */
+static void bench_gather(struct bench_run *run, unsigned int n)
+{
+	bench_wait(&run->arrived);
+	reinit_completion(&run->arrived);
+	atomic_set(&run->nr_left, n);
+}
+
+static int bench_thread_fn(void *data)
+{
+	struct bench_thread *t = data;
+	struct bench_run *run = t->run;
+	unsigned int i, warm = min(run->iterations, 16U);
+	bool local = false;
+	u64 t0, t1;
+	int err;
+
+	err = bench_held_get(t);
+	/* Warm-up: the first chunk of a node and the page tables are not timed. */
+	for (i = 0; i < warm && !err; i++)
+		err = bench_op(t, &local);
+	bench_arrive(run, BENCH_PHASE_READY);
+
+	t->start = ktime_get_ns();
+	for (i = 0; i < run->iterations && !err; i++) {
+		t0 = ktime_get_ns();
+		err = bench_op(t, &local);
+		t1 = ktime_get_ns();
+		if (err)
+			break;
+		t->lat[t->ops++] = t1 - t0;
+		t->local += local;
+		cond_resched();
+	}
+	t->end = ktime_get_ns();
+	bench_arrive(run, BENCH_PHASE_TIMED);
+
+	/* The same operations again, untimed, while the kprobes count. */
+	for (i = 0; i < run->poke_iterations && !err; i++) {
+		err = bench_op(t, &local);
+		if (!err)
+			t->poke_ops++;
+		cond_resched();
+	}
+	bench_arrive(run, BENCH_PHASE_COUNTED);
+
+	bench_held_put(t);
+	t->err = err;
+	bench_arrive(run, BENCH_PHASE_EXIT);
+	return 0;
 }
 
 static int bench_cmp_u64(const void *a, const void *b)
@@ -469,6 +734,49 @@ static u64 bench_pct(const u64 *lat, unsigned int n, unsigned int pct)
 	return n ? lat[min(n - 1, (unsigned int)div_u64((u64)n * pct, 100))] : 0;
 }
 
+/* The poke counts of a run: "n/a" for a probe that was not registered. */
+static void bench_print_pokes(unsigned int poke_ops,
+			      const struct bench_pokes *before,
+			      const struct bench_pokes *after)
+{
+	static const char * const keys[BENCH_NR_PROBES] = {
+		[BENCH_PROBE_TEXT_POKE]		= "text_poke",
+		[BENCH_PROBE_TEXT_POKE_COPY]	= "text_poke_copy",
+		[BENCH_PROBE_TEXT_POKE_SET]	= "text_poke_set",
+		[BENCH_PROBE_TEXT_POKE_MM]	= "text_poke_mm",
+	};
+	long allocs = 0;
+	bool any = false;
+	unsigned int i;
+
+	if (!IS_ENABLED(CONFIG_KPROBES)) {
+		bench_printf(" pokes=n/a");
+		return;
+	}
+	bench_printf(" poke_ops=%u", poke_ops);
+	for (i = 0; i < BENCH_NR_PROBES; i++) {
+		bool on = after->hits[i] >= 0 && before->hits[i] >= 0;
+		long d = after->hits[i] - before->hits[i];
+
+		if (keys[i]) {
+			if (on)
+				bench_printf(" %s=%ld", keys[i], d);
+			else
+				bench_printf(" %s=n/a", keys[i]);
+			continue;
+		}
+		/* execmem_alloc() and permcache_alloc_text(): text_allocs. */
+		if (on) {
+			allocs += d;
+			any = true;
+		}
+	}
+	if (any)
+		bench_printf(" text_allocs=%ld", allocs);
+	else
+		bench_printf(" text_allocs=n/a");
+}
+
 /*
  * Run one test on @nthreads threads with node choice @node (never BOTH)
  * and append its RESULT line.
@@ -477,8 +785,10 @@ static int bench_one(const struct bench_conf *conf, enum bench_test test,
 		     size_t size, const void *src, unsigned int nthreads,
 		     int node)
 {
-	unsigned long flushes, splits;
-	unsigned int i, j, n = 0, ops = 0, local = 0, nlocal = 0;
+	unsigned long flushes = 0, splits = 0, warm_splits = 0;
+	unsigned int i, j, n = 0, ops = 0, poke_ops = 0, local = 0, nlocal = 0;
+	struct bench_pokes pokes0, pokes1;
+	struct bench_irqs irq0, irq1;
 	struct bench_thread *threads;
 	u64 *all = NULL, start = U64_MAX, end = 0, total;
 	struct bench_run run = {
@@ -486,11 +796,18 @@ static int bench_one(const struct bench_conf *conf, enum bench_test test,
 		.size = size,
 		.src = src,
 		.iterations = conf->iterations,
+		.poke_iterations = conf->poke_iterations,
 	};
+	bool bpf = test == BENCH_BPF_HELD || test == BENCH_BPF_CHURN;
+	enum bench_phase ph;
 	char name[32];
 	int err = 0;
 
-	if (size)
+	/* bpf_prog_pack decides by permcache.enable: say which path ran. */
+	if (bpf)
+		snprintf(name, sizeof(name), "%s_%s_%zu", bench_test_names[test],
+			 permcache_enabled() ? "pc" : "stock", size);
+	else if (size)
 		snprintf(name, sizeof(name), "%s_%zu", bench_test_names[test], size);
 	else
 		strscpy(name, bench_test_names[test], sizeof(name));
@@ -498,11 +815,10 @@ static int bench_one(const struct bench_conf *conf, enum bench_test test,
 	threads = kcalloc(nthreads, sizeof(*threads), GFP_KERNEL);
 	if (!threads)
 		return -ENOMEM;
-	atomic_set(&run.nr_ready, nthreads);
-	atomic_set(&run.nr_running, nthreads);
-	init_completion(&run.ready);
-	init_completion(&run.go);
-	init_completion(&run.done);
+	atomic_set(&run.nr_left, nthreads);
+	init_completion(&run.arrived);
+	for (ph = 0; ph < BENCH_NR_PHASES; ph++)
+		init_completion(&run.go[ph]);
 
 	for (i = 0; i < nthreads; i++) {
 		struct bench_thread *t = &threads[i];
@@ -528,9 +844,7 @@ static int bench_one(const struct bench_conf *conf, enum bench_test test,
 	if (err)
 		goto free;
 
-	flushes = bench_pc_flushes();
-	splits = bench_l2_splits();
-
+	/* Create every thread first: one that is never woken never runs. */
 	for (i = 0; i < nthreads; i++) {
 		struct bench_thread *t = &threads[i];
 
@@ -539,30 +853,45 @@ static int bench_one(const struct bench_conf *conf, enum bench_test test,
 		if (IS_ERR(t->task)) {
 			err = PTR_ERR(t->task);
 			t->task = NULL;
-			/* Threads never created count as ready and done. */
-			for (j = i; j < nthreads; j++) {
-				if (atomic_dec_and_test(&run.nr_ready))
-					complete(&run.ready);
-				if (atomic_dec_and_test(&run.nr_running))
-					complete(&run.done);
-			}
-			break;
+			while (i--)
+				kthread_stop(threads[i].task);
+			goto free;
 		}
 	}
-	for (i = 0; i < nthreads && threads[i].task; i++)
+	warm_splits = bench_l2_splits();
+	for (i = 0; i < nthreads; i++)
 		wake_up_process(threads[i].task);
 
-	bench_wait(&run.ready);
-	complete_all(&run.go);
-	bench_wait(&run.done);
-	if (err)
-		goto free;
+	/* Set up and warmed up: the timed operations start together. */
+	bench_gather(&run, nthreads);
+	flushes = bench_pc_flushes();
+	splits = bench_l2_splits();
+	warm_splits = splits - warm_splits;
+	bench_irqs(&irq0);
+	complete_all(&run.go[BENCH_PHASE_READY]);
 
+	bench_gather(&run, nthreads);
 	flushes = bench_pc_flushes() - flushes;
 	splits = bench_l2_splits() - splits;
+	bench_irqs(&irq1);
+	/* Arming a probe pokes text too: read the counts once all are on. */
+	if (run.poke_iterations)
+		bench_probes_arm();
+	bench_probes_read(&pokes0);
+	complete_all(&run.go[BENCH_PHASE_TIMED]);
+
+	bench_gather(&run, nthreads);
+	bench_probes_read(&pokes1);
+	if (run.poke_iterations)
+		bench_probes_disarm();
+	complete_all(&run.go[BENCH_PHASE_COUNTED]);
+
+	/* Torn down: the threads touch nothing of ours any more. */
+	bench_gather(&run, nthreads);
 
 	for (i = 0; i < nthreads; i++) {
 		ops += threads[i].ops;
+		poke_ops += threads[i].poke_ops;
 		local += threads[i].local;
 		start = min(start, threads[i].start);
 		end = max(end, threads[i].end);
@@ -590,6 +919,10 @@ static int bench_one(const struct bench_conf *conf, enum bench_test test,
 		     div64_u64((u64)ops * NSEC_PER_SEC, total));
 	bench_printf(" local_ops=%u flushes=%lu l2_splits=%lu", local, flushes,
 		     splits);
+	bench_printf(" warm_l2_splits=%lu cal_ipis=%lu tlb_ipis=%lu", warm_splits,
+		     irq1.cal - irq0.cal, irq1.tlb - irq0.tlb);
+	if (run.poke_iterations)
+		bench_print_pokes(poke_ops, &pokes0, &pokes1);
 	if (err)
 		bench_printf(" err=%d", err);
 	bench_printf("\n");
@@ -632,15 +965,19 @@ static void bench_all(const struct bench_conf *conf)
 	memset(src, 0x90, BENCH_MAX_TEXT);
 
 	for (test = 0; test < BENCH_NR_TESTS; test++) {
+		bool bpf = test == BENCH_BPF_HELD || test == BENCH_BPF_CHURN;
 		bool text = test == BENCH_ROX_PC || test == BENCH_ROX_STOCK ||
-			    test == BENCH_TEXT_POKE;
+			    test == BENCH_TEXT_POKE || bpf;
 		bool pc = test == BENCH_SECRET_PC || test == BENCH_ROX_PC ||
 			  test == BENCH_SECRET_PC_REZERO ||
 			  test == BENCH_TEXT_POKE;
-		/* No node choice: execmem takes none, the others allocate nothing. */
+		/*
+		 * No node choice: execmem takes none, bpf_prog_pack uses the
+		 * running CPU's node, the others allocate nothing.
+		 */
 		bool local_only = test == BENCH_ROX_STOCK ||
 				  test == BENCH_TEXT_POKE ||
-				  test == BENCH_CLEAR_PAGE;
+				  test == BENCH_CLEAR_PAGE || bpf;
 
 		if (!(conf->test_mask & BIT(test)))
 			continue;
@@ -681,6 +1018,8 @@ static int bench_parse(char *buf, struct bench_conf *conf)
 			err = kstrtouint(val, 0, &conf->threads);
 		} else if (!strcmp(tok, "iterations")) {
 			err = kstrtouint(val, 0, &conf->iterations);
+		} else if (!strcmp(tok, "poke_iterations")) {
+			err = kstrtouint(val, 0, &conf->poke_iterations);
 		} else if (!strcmp(tok, "node")) {
 			if (!strcmp(val, "local"))
 				conf->node = BENCH_NODE_LOCAL;
@@ -712,6 +1051,7 @@ static int bench_check(const struct bench_conf *conf)
 
 	if (!conf->threads || conf->threads > BENCH_MAX_THREADS ||
 	    !conf->iterations || conf->iterations > BENCH_MAX_ITERATIONS ||
+	    conf->poke_iterations > BENCH_MAX_ITERATIONS ||
 	    !conf->nr_sizes || conf->nr_sizes > BENCH_MAX_SIZES ||
 	    conf->node < BENCH_NODE_BOTH ||
 	    (conf->node >= 0 && (conf->node >= MAX_NUMNODES ||
@@ -730,6 +1070,7 @@ static ssize_t bench_run_write(struct file *file, const char __user *ubuf,
 		.test_mask	= READ_ONCE(test_mask),
 		.threads	= READ_ONCE(nr_threads),
 		.iterations	= READ_ONCE(iterations),
+		.poke_iterations = READ_ONCE(poke_iterations),
 		.node		= READ_ONCE(nid),
 		.nr_sizes	= min_t(unsigned int, READ_ONCE(nr_sizes), BENCH_MAX_SIZES),
 	};

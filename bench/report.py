@@ -66,6 +66,13 @@ def parse_log(path):
     return boot
 
 
+def cal(r):
+    """CAL IPIs of a module result: the timed operations' own count if the
+    module gave one (cal_ipis), else the guest's count around the write."""
+    v = r.get('cal_ipis')
+    return v if isinstance(v, int) else r['cal']
+
+
 def stats(vals):
     vals = [v for v in vals if v is not None]
     if not vals:
@@ -113,7 +120,7 @@ def aggregate(boot):
         row = {'test': test, 'threads': th, 'node': node, 'runs': len(rs)}
         for k in ('p50_ns', 'p90_ns', 'p99_ns', 'max_ns', 'ops_per_sec'):
             row[k] = stats([r[k] for r in rs])
-        row['cal_per_1000_ops'] = stats([1000 * r['cal'] / r['ops'] for r in rs if r['ops']])
+        row['cal_per_1000_ops'] = stats([1000 * cal(r) / r['ops'] for r in rs if r['ops']])
         row['flushes_per_1000_ops'] = stats([1000 * r['flushes'] / r['ops']
                                              for r in rs if r['ops']])
         row['l2_splits'] = sum(r['l2_splits'] for r in rs)
@@ -139,8 +146,8 @@ def why(boot, slow, fast):
     a, b = results(boot, slow), results(boot, fast)
     if not a or not b:
         return 'no figures'
-    fa = statistics.median(1000 * r['cal'] / r['ops'] for r in a.values() if r['ops'])
-    fb = statistics.median(1000 * r['cal'] / r['ops'] for r in b.values() if r['ops'])
+    fa = statistics.median(1000 * cal(r) / r['ops'] for r in a.values() if r['ops'])
+    fb = statistics.median(1000 * cal(r) / r['ops'] for r in b.values() if r['ops'])
     ma, mb = mean(boot, slow), mean(boot, fast)
     return (f'mean per op (TCG): {fast} {mb:.0f} ns, {slow} {ma:.0f} ns; '
             f'{GOAL}x needs <= {ma / GOAL:.0f} ns; CAL IPIs per 1000 ops {fb:.0f} vs {fa:.0f}')
@@ -212,6 +219,136 @@ def scaling_why(boot, test, th):
     return text
 
 
+POKE_KEYS = ('text_poke', 'text_poke_copy', 'text_poke_set')
+CONSUMER_SIZES = (256, 4096)
+
+
+def per_op(r, key, ops_key='ops'):
+    """r[key] / r[ops_key], or None (missing, "n/a" or no operations)."""
+    v, n = r.get(key), r.get(ops_key)
+    return v / n if isinstance(v, int) and isinstance(n, int) and n else None
+
+
+def pokes_per_op(r):
+    """text_poke + text_poke_copy + text_poke_set calls per counted op."""
+    vs = [per_op(r, k, 'poke_ops') for k in POKE_KEYS]
+    return None if None in vs else sum(vs)
+
+
+def med(vals):
+    vals = [v for v in vals if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+def num(v, digits=2):
+    return 'n/a' if v is None else f'{v:.{digits}f}'
+
+
+def consumer_bpf(boot, kind, size):
+    """bpf_prog_pack alloc+write+free, enable=0 (stock) vs =1 (permcache),
+    both from one boot: per-run figures and their medians."""
+    s = results(boot, f'bpf_{kind}_stock_{size}')
+    p = results(boot, f'bpf_{kind}_pc_{size}')
+    runs = sorted(r for r in s if r in p)
+    if not runs:
+        return None
+
+    # 1 thread: total_ns / ops is the mean time per op (ops_per_sec is an
+    # integer, too coarse for the stock churn's ~100 ops/s).
+    def mean_ns(r):
+        return r['total_ns'] / r['ops'] if r['ops'] else None
+
+    def side(rs):
+        rs = [rs[r] for r in runs]
+        return {
+            'mean_ns': med(mean_ns(r) for r in rs),
+            'p50_ns': med(r['p50_ns'] for r in rs),
+            'cal_per_op': med(per_op(r, 'cal_ipis') for r in rs),
+            'flushes_per_op': med(per_op(r, 'flushes') for r in rs),
+            'l2_splits': sum(r['l2_splits'] for r in rs),
+            'warm_l2_splits': sum(r.get('warm_l2_splits', 0) for r in rs),
+            'pokes_per_op': med(pokes_per_op(r) for r in rs),
+            'poke_mm_per_op': med(per_op(r, 'text_poke_mm', 'poke_ops') for r in rs),
+            'text_allocs_per_op': med(per_op(r, 'text_allocs', 'poke_ops') for r in rs),
+            'ops': sum(r['ops'] for r in rs),
+        }
+    return {'kind': kind, 'size': size, 'runs': len(runs),
+            'ratio': stats([mean_ns(s[r]) / mean_ns(p[r]) for r in runs
+                            if mean_ns(s[r]) and mean_ns(p[r])]),
+            'p50_ratio': stats([s[r]['p50_ns'] / p[r]['p50_ns'] for r in runs
+                                if p[r]['p50_ns']]),
+            'stock': side(s), 'pc': side(p)}
+
+
+def consumer_secret(boot):
+    """memfd_secret faults from userspace, enable=0 vs =1 in one boot."""
+    runs = sorted(r for r, m in boot['measure'].items()
+                  if m.get('secretfault_e0', {}).get('ops')
+                  and m.get('secretfault_e1', {}).get('ops')
+                  and 'failed' not in m['secretfault_e0']
+                  and 'failed' not in m['secretfault_e1'])
+    if not runs:
+        return None
+
+    def ns(m):
+        return 1e6 * m['elapsed_ms'] / m['ops']
+
+    def side(w):
+        ms = [boot['measure'][r][w] for r in runs]
+        return {
+            'ns_per_fault': med(ns(m) for m in ms),
+            'faults': sum(m['ops'] for m in ms),
+            'cal_per_1000': med(1000 * m.get('cal_ipis', 0) / m['ops'] for m in ms),
+            'kernel_ipis_per_1000': med(1000 * (m.get('cal_ipis', 0) - m.get('tlb_ipis', 0))
+                                        / m['ops'] for m in ms),
+            'tlb_per_1000': med(1000 * m.get('tlb_ipis', 0) / m['ops'] for m in ms),
+            'flushes_per_1000': med(1000 * m.get('permcache_flushes', 0) / m['ops']
+                                    for m in ms),
+            'l2_splits': sum(m.get('direct_map_level2_splits', 0) for m in ms),
+            'directmap4k_kB': sum(m.get('directmap4k_kB', 0) for m in ms),
+        }
+    e0 = [boot['measure'][r]['secretfault_e0'] for r in runs]
+    e1 = [boot['measure'][r]['secretfault_e1'] for r in runs]
+    return {'runs': len(runs), 'stock': side('secretfault_e0'), 'pc': side('secretfault_e1'),
+            'ratio': stats([ns(a) / ns(b) for a, b in zip(e0, e1) if b['elapsed_ms']])}
+
+
+def consumers(boot):
+    rows = []
+    for kind in ('held', 'churn'):
+        for size in CONSUMER_SIZES:
+            c = consumer_bpf(boot, kind, size)
+            if c:
+                rows.append(c)
+    return rows
+
+
+BPF_LABEL = {'held': 'pack already present', 'churn': 'pack created and destroyed per op'}
+BPF_SHORT = {'held': 'pack present', 'churn': 'pack churn'}
+
+
+def bpf_measured(c):
+    s, p = c['stock'], c['pc']
+    text = (f'stock/permcache time {fmt(c["ratio"], 2)}x (stock {s["mean_ns"] / 1000:.0f} us, '
+            f'permcache {p["mean_ns"] / 1000:.0f} us per op); text pokes/op '
+            f'{num(s["pokes_per_op"])} vs {num(p["pokes_per_op"])}; CAL IPIs/op '
+            f'{num(s["cal_per_op"])} vs {num(p["cal_per_op"])}; permcache flushes/op '
+            f'{num(p["flushes_per_op"])}; l2 splits {s["l2_splits"]} vs {p["l2_splits"]} '
+            f'(set-up and warm-up: {s["warm_l2_splits"]} vs {p["warm_l2_splits"]})')
+    if c['kind'] == 'churn':
+        text += (f'; new text areas/op {num(s["text_allocs_per_op"])} vs '
+                 f'{num(p["text_allocs_per_op"])}')
+    return text
+
+
+def secret_measured(c):
+    s, p = c['stock'], c['pc']
+    return (f'stock/permcache time {fmt(c["ratio"], 2)}x (stock {s["ns_per_fault"] / 1000:.1f} us, permcache '
+            f'{p["ns_per_fault"] / 1000:.1f} us per fault+free); kernel IPIs (CAL-TLB) '
+            f'per 1000 faults {s["kernel_ipis_per_1000"]:.0f} vs '
+            f'{p["kernel_ipis_per_1000"]:.0f}; l2 splits {s["l2_splits"]} vs {p["l2_splits"]}')
+
+
 def targets(boots):
     out = []
 
@@ -233,11 +370,31 @@ def targets(boots):
             secret_why(b) if t else 'no figures (boot failed?)')
         t = stats(ratio_per_run(b, 'rox_pc_256', 'rox_stock_256', 'ops_per_sec'))
         r = stats(ratio_per_run(b, 'rox_stock_256', 'rox_pc_256'))
-        add(f'ROX 256 B alloc+write+free vs execmem+set_memory_rox+vfree ({nodes} nodes)',
+        add(f'ROX 256 B vs execmem+set_memory_rox+vfree per alloc, synthetic ({nodes} nodes)',
             f'>= {GOAL}x', f'{fmt(t)}x throughput, {fmt(r)}x p50 latency',
-            bool(t) and t['median'] >= GOAL, how,
+            bool(t) and t['median'] >= GOAL,
+            how + '; the stock side is what bpf_prog_pack does once per pack, '
+            'not per program: see the bpf_prog_pack rows for the real consumer',
             '' if t and t['median'] >= GOAL else
             rox_why(b) if t else 'no figures (boot failed?)')
+        for c in consumers(b):
+            add(f'bpf_prog_pack alloc+write+free {c["size"]} B, {BPF_SHORT[c["kind"]]} '
+                f'({nodes} nodes)', 'report',
+                bpf_measured(c), None,
+                'module tests bpf_' + c['kind'] + '_{stock,pc}: bpf_prog_pack_alloc() + '
+                'bpf_arch_text_copy() + bpf_prog_pack_free() (its text_poke_set()), '
+                '1 thread, permcache.enable flipped at run time in the same boot; '
+                'ratio per run of mean time per op (stock / permcache); text pokes counted by kprobes on '
+                'text_poke/text_poke_copy/text_poke_set in an untimed pass; '
+                'CAL over the timed ops')
+        c = consumer_secret(b)
+        if c:
+            add(f'memfd_secret fault+free from userspace ({nodes} nodes)', 'report',
+                secret_measured(c), None,
+                f'pcwork secret-loop (one file of 256 pages faulted, then munmap and '
+                f'close, in a loop) with permcache.enable=0 and =1 in the same boot; '
+                f'ratio per run of wall time per fault; {c["stock"]["faults"]} and '
+                f'{c["pc"]["faults"]} faults')
 
     # Invariant 3: direct-map splits while only permcache ran.
     splits, where = 0, []
@@ -248,17 +405,23 @@ def targets(boots):
         where.append(f"{b['nodes']}n module {s}")
         for run, ws in b['measure'].items():
             for w, m in ws.items():
-                splits += m.get('direct_map_level2_splits', 0)
+                # secretfault_e0: the stock path, run in this boot.
+                if not w.endswith('_e0'):
+                    splits += m.get('direct_map_level2_splits', 0)
         if len(b['samples']) > 1:
             splits += b['samples'][-1]['l2_splits'] - b['samples'][0]['l2_splits']
     stock = [b for b in boots if not b['enable']]
     ssplits = sum(m.get('direct_map_level2_splits', 0) for b in stock
                   for ws in b['measure'].values() for m in ws.values())
+    ssplits += sum(m.get('direct_map_level2_splits', 0) for b in pcboots
+                   for ws in b['measure'].values() for w, m in ws.items()
+                   if w.endswith('_e0'))
     add('direct-map 4 KiB splits caused by permcache', '0', f'{splits}',
         bool(pcboots) and splits == 0,
         'direct_map_level2_splits delta over the permcache tests of the module, '
-        'pcwork secret/bpf and the secretmem churn in permcache.enable=1 boots '
-        f'(stock boots, same workloads: {ssplits})',
+        'pcwork secret/bpf, the secretmem churn and the enable=1 half of the '
+        'secret fault loop in permcache.enable=1 boots '
+        f'(stock paths, same workloads and the enable=0 half: {ssplits})',
         '' if splits == 0 else 'see the per-test l2_splits column')
 
     ops = local = 0
@@ -452,6 +615,58 @@ def markdown(boots, tgts, pngs, stem, args):
             md += ['', f'secretmem churn: DirectMap4k {s[0]["directmap4k_kB"]} -> '
                    f'{s[-1]["directmap4k_kB"]} kB, direct_map_level2_splits '
                    f'+{s[-1]["l2_splits"] - s[0]["l2_splits"]} over {s[-1]["t_ms"] / 1000:.0f} s']
+    for b in boots:
+        rows = consumers(b)
+        sec = consumer_secret(b)
+        if not rows and not sec:
+            continue
+        md += ['', f'## Consumer paths in one boot ({b["nodes"]} nodes, '
+               f'booted with permcache.enable={int(b["enable"])})', '',
+               'permcache.enable flipped at run time, enable=0 (the stock 6.12 paths) '
+               'and =1 in turn, the order swapped every other run. Each figure is the '
+               'median over the runs; ratios are stock time / permcache time. QEMU TCG: '
+               'compare only within this table.', '']
+        if rows:
+            md += ['bpf_prog_pack: bpf_prog_pack_alloc() + bpf_arch_text_copy() + '
+                   'bpf_prog_pack_free(), 1 thread. Text pokes are counted per op by '
+                   'kprobes in an untimed pass (text_poke + text_poke_copy + '
+                   'text_poke_set; __text_poke = temporary-mm switches); new text '
+                   'areas = execmem_alloc() + permcache_alloc_text() calls.', '',
+                   '| path | size | us/op stock | us/op permcache | stock/pc | '
+                   'p50 stock/pc | text pokes/op stock | pc | __text_poke/op stock | pc | '
+                   'CAL/op stock | pc | permcache flushes/op | l2 splits stock (+warm-up) | pc (+warm-up) | '
+                   'new text areas/op stock | pc |',
+                   '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|']
+            # l2 splits: timed ops (+ set-up and warm-up), summed over runs.
+            for c in rows:
+                s, p = c['stock'], c['pc']
+                md.append(f'| {BPF_LABEL[c["kind"]]} | {c["size"]} | '
+                          f'{s["mean_ns"] / 1000:.1f} | {p["mean_ns"] / 1000:.1f} | '
+                          f'{fmt(c["ratio"], 2)} | {fmt(c["p50_ratio"], 2)} | '
+                          f'{num(s["pokes_per_op"])} | {num(p["pokes_per_op"])} | '
+                          f'{num(s["poke_mm_per_op"])} | {num(p["poke_mm_per_op"])} | '
+                          f'{num(s["cal_per_op"])} | {num(p["cal_per_op"])} | '
+                          f'{num(p["flushes_per_op"])} | {s["l2_splits"]} '
+                          f'(+{s["warm_l2_splits"]}) | {p["l2_splits"]} '
+                          f'(+{p["warm_l2_splits"]}) | {num(s["text_allocs_per_op"])} | '
+                          f'{num(p["text_allocs_per_op"])} |')
+        if sec:
+            s, p = sec['stock'], sec['pc']
+            md += ['', 'memfd_secret from userspace: `pcwork secret-loop` (one file of '
+                   '256 pages, each written once, then munmap and close, in a loop); '
+                   'time per fault is the loop\'s wall time / faults, so it includes '
+                   'the free of each page and the file\'s create/mmap/munmap/close '
+                   '(1/256 per fault).', '',
+                   '| path | faults | us per fault+free | CAL/1000 | TLB/1000 | '
+                   'kernel IPIs (CAL-TLB)/1000 | permcache flushes/1000 | l2 splits | '
+                   'DirectMap4k delta kB |', '|---|---|---|---|---|---|---|---|---|']
+            for name, d in (('stock (enable=0)', s), ('permcache (enable=1)', p)):
+                md.append(f'| {name} | {d["faults"]} | {d["ns_per_fault"] / 1000:.2f} | '
+                          f'{d["cal_per_1000"]:.1f} | {d["tlb_per_1000"]:.1f} | '
+                          f'{d["kernel_ipis_per_1000"]:.1f} | {d["flushes_per_1000"]:.1f} | '
+                          f'{d["l2_splits"]} | {d["directmap4k_kB"]} |')
+            md += ['', f'stock / permcache time per fault: {fmt(sec["ratio"], 2)}x '
+                   f'({sec["runs"]} run(s))']
     md += ['', '## Plots', '']
     md += [f'![{p}]({p})' for p in pngs]
     return '\n'.join(md) + '\n'
@@ -505,7 +720,8 @@ def main():
     data = {'date': stem, 'targets': tgts,
             'boots': [{k: b[k] for k in ('log', 'nodes', 'cpus', 'enable', 'done', 'info',
                                          'errors', 'measure', 'samples', 'pcstats')}
-                      | {'aggregate': aggregate(b), 'results': b['results']}
+                      | {'aggregate': aggregate(b), 'results': b['results'],
+                         'consumers': consumers(b), 'secret_faults': consumer_secret(b)}
                       for b in boots]}
     with open(os.path.join(args.out, f'{stem}.json'), 'w') as f:
         json.dump(data, f, separators=(',', ':'))

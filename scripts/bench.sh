@@ -8,7 +8,11 @@
 # bench/guest-bench.sh as the pcmode=script user script: the fixed
 # workloads (pcwork secret/bpf, stress-ng --secretmem churn) and the
 # in-kernel benchmark (bench/permcache_bench.c through
-# /sys/kernel/debug/permcache_bench/run), BENCH_RUNS times each.
+# /sys/kernel/debug/permcache_bench/run), BENCH_RUNS times each.  The
+# permcache.enable=1 boots also compare the real consumers with their stock
+# paths in the same boot, flipping permcache.enable at run time:
+# bpf_prog_pack alloc+write+free (pack present, pack churn) in the module,
+# memfd_secret faults from userspace (pcwork secret-loop).
 # bench/report.py turns the serial logs into bench/results/<date>.md,
 # <date>.json and PNG plots, and prints the summary.
 #
