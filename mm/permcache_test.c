@@ -23,6 +23,7 @@
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
 #include <asm/pgtable.h>
+#include <asm/tlbflush.h>
 #include <asm/sections.h>
 
 #include "pc_internal.h"
@@ -109,10 +110,24 @@ static void pc_test_probe_init(struct pc_test_tlb *t, struct pc_test_probe *p,
  * flushes this task issues and ->ran_on[cpu] the flush callbacks each CPU
  * runs.  Skips the case without kprobes.
  */
+/* Has the watch seen this task flush, and every online CPU run a flush? */
+static bool pc_test_tlb_live(struct pc_test_tlb *t)
+{
+	unsigned int cpu;
+
+	if (!atomic_read(&t->issued))
+		return false;
+	for_each_online_cpu(cpu)
+		if (!atomic_read(&t->ran_on[cpu]))
+			return false;
+	return true;
+}
+
 static struct pc_test_tlb *pc_test_tlb_watch(struct kunit *test)
 {
 	struct pc_test_tlb *t;
 	struct kprobe *kps[4];
+	unsigned int i;
 
 	if (!IS_ENABLED(CONFIG_KPROBES))
 		kunit_skip(test, "needs CONFIG_KPROBES to watch the TLB flushes");
@@ -138,6 +153,17 @@ static struct pc_test_tlb *pc_test_tlb_watch(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, register_kprobes(kps, ARRAY_SIZE(kps)), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, pc_test_tlb_stop, t),
 			0);
+	/*
+	 * A watch that sees nothing would pass every "no flush" case: first
+	 * see a flush of the test's own reach every CPU.  (Right after
+	 * registration the first flushes can go unseen, so try a few times.)
+	 */
+	for (i = 0; i < 100 && !pc_test_tlb_live(t); i++) {
+		flush_tlb_all();
+		msleep(20);
+	}
+	KUNIT_ASSERT_TRUE_MSG(test, pc_test_tlb_live(t),
+			      "the kprobes see no kernel TLB flush");
 	return t;
 }
 

@@ -11,7 +11,8 @@
  * back into the direct map as a 2 MiB unit before it is freed.
  *
  * It counts and scans in pages, as the LRU lists do; requests are summed
- * per node and a chunk goes for every whole 512 pages asked for.  An idle
+ * per node and a chunk goes for every 512 pages asked for, the first as
+ * soon as anything is (pc_shrink_take()).  An idle
  * chunk holds no data: giving it back loses nothing that must be read in
  * again, only the price of a later order-9 allocation and flush.  So the
  * shrinker declares seeks = 0 ("no I/O to recreate"), and every reclaim
@@ -62,10 +63,15 @@ static unsigned long pc_shrink_count(struct shrinker *s,
 }
 
 /*
- * Reclaim asks for pages, a batch at a time: add @pages to the node's
- * credit and take the whole chunks it now holds; the rest (less than a
- * chunk) stays for the next request.  Concurrent scanners each take only
- * what they added up to, so the credit never goes negative.
+ * Reclaim asks for pages, a batch at a time (128 pages, a quarter of a
+ * chunk): add @pages to the node's credit and take the chunks it covers,
+ * rounding up; what a chunk gave beyond the request is owed (the credit goes
+ * negative, by less than a chunk) and the next requests pay it first.  So
+ * one chunk goes as soon as reclaim asks anything of a node, and over many
+ * requests one goes per 512 pages asked for.  Rounding down instead would
+ * keep a last chunk that a pass asks half of (seeks = 0) for ever: each
+ * drop_caches pass would leave one.  Concurrent scanners each take only the
+ * chunks their own request reached.
  */
 static unsigned long pc_shrink_take(struct pc_node *pn, unsigned long pages)
 {
@@ -75,7 +81,7 @@ static unsigned long pc_shrink_take(struct pc_node *pn, unsigned long pages)
 	pages = min_t(unsigned long, pages, LONG_MAX / 2);
 	do {
 		new = old + pages;
-		chunks = new / PC_CHUNK_PAGES;
+		chunks = new > 0 ? DIV_ROUND_UP(new, PC_CHUNK_PAGES) : 0;
 		new -= chunks * PC_CHUNK_PAGES;
 	} while (!atomic_long_try_cmpxchg(&pn->shrink_credit, &old, new));
 	return chunks;
@@ -96,6 +102,9 @@ static unsigned long pc_shrink_scan(struct shrinker *s,
 	freed = pc_node_release_idle(pn, READ_ONCE(pc_config.reserve),
 				     min_t(unsigned long, chunks, UINT_MAX));
 	pc_stat_add(pn, PERMCACHE_STAT_SHRINK_FREED, freed);
+	/* Nothing (more) idle above reserve: nothing owed, nothing kept. */
+	if (freed < chunks)
+		atomic_long_set(&pn->shrink_credit, 0);
 	if (!freed)
 		return SHRINK_STOP;
 	/* Credit reclaim with what went back to the buddy allocator. */

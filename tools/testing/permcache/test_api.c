@@ -406,9 +406,10 @@ static unsigned long shrink(int nid, unsigned long nr, bool scan)
 }
 
 /*
- * The shrinker counts and scans pages, as the LRU lists do: a chunk goes for
- * every whole 512 pages asked for on a node, and the rest of a request is
- * kept for the next; what it frees is credited to reclaim.
+ * The shrinker counts and scans pages, as the LRU lists do: a chunk goes as
+ * soon as a node is asked for anything, and one per 512 pages asked for
+ * over many requests (the pages a chunk gave beyond a request are owed);
+ * what it frees is credited to reclaim.
  */
 static void shrinker_releases_idle_chunks_above_reserve(void)
 {
@@ -421,29 +422,31 @@ static void shrinker_releases_idle_chunks_above_reserve(void)
 	H_EQ(shrink(1, 0, false), SHRINK_EMPTY);
 	f = FLUSHES();
 	reclaimed = shim_reclaimed_pages;
-	/* Less than a chunk: nothing yet, the request is kept. */
-	H_EQ(shrink(0, PC_CHUNK_PAGES / 2 - 1, true), 0);
-	H_EQ(sim_buddy_free_regions(0), 1);
-	H_EQ(shrink(0, 2 * PC_CHUNK_PAGES - (PC_CHUNK_PAGES / 2 - 1), true),
-	     2 * PC_CHUNK_PAGES);
+	/* Two chunks' worth in one request: both aliases go before one flush. */
+	H_EQ(shrink(0, 2 * PC_CHUNK_PAGES, true), 2 * PC_CHUNK_PAGES);
 	h_check(true);
-	/* Both aliases dropped before one flush. */
 	H_EQ(FLUSHES() - f, 1);
 	H_EQ(sim_buddy_free_regions(0), 3);
 	H_EQ(h_stat(PERMCACHE_STAT_SHRINK_FREED), 2);
-	H_EQ(h_stat(PERMCACHE_STAT_SHRINK_SCANS), 2);
+	H_EQ(h_stat(PERMCACHE_STAT_SHRINK_SCANS), 1);
 	H_EQ(shim_reclaimed_pages - reclaimed, 2 * PC_CHUNK_PAGES);
+	/* The reserve stays. */
 	H_EQ(shrink(0, 0, false), SHRINK_EMPTY);
 	H_EQ(shrink(0, PC_CHUNK_PAGES, true), SHRINK_STOP);
 	H_EQ(h_stat(PERMCACHE_STAT_SHRINK_FREED), 2);
 	pc_config.reserve = 0;
-	/* Credit is kept whole chunks at a time: half a chunk frees nothing... */
-	H_EQ(shrink(0, PC_CHUNK_PAGES / 2, true), 0);
+	make_idle_text_chunks(2);	/* the reserve's and one more */
+	H_EQ(sim_buddy_free_regions(0), 2);
+	/* A quarter of a chunk asked for: one goes at once... */
+	H_EQ(shrink(0, PC_CHUNK_PAGES / 4, true), PC_CHUNK_PAGES);
 	H_EQ(sim_buddy_free_regions(0), 3);
-	/* ...until the requests add up to a whole one. */
-	H_EQ(shrink(0, PC_CHUNK_PAGES / 2, true), PC_CHUNK_PAGES);
+	/* ...and the next three quarters pay for it: nothing more goes... */
+	H_EQ(shrink(0, 3 * PC_CHUNK_PAGES / 4, true), 0);
+	H_EQ(sim_buddy_free_regions(0), 3);
+	/* ...until the next request. */
+	H_EQ(shrink(0, 1, true), PC_CHUNK_PAGES);
 	H_EQ(sim_buddy_free_regions(0), 4);
-	H_EQ(shim_reclaimed_pages - reclaimed, 3 * PC_CHUNK_PAGES);
+	H_EQ(shim_reclaimed_pages - reclaimed, 4 * PC_CHUNK_PAGES);
 	done();
 }
 
@@ -479,9 +482,10 @@ static unsigned long shrink_slab_pass(int nid, int priority)
 /*
  * Idle chunks hold no data: reclaim should take them before the page cache,
  * whose pages must be read in again.  At priority 12, where kswapd works
- * while clean page cache is plentiful, one pass over a node with a few idle
- * chunks above the reserve frees half of them (seeks = 0), not none (the
- * default seeks: (4 chunks' pages >> 12) rounds to 0).
+ * while clean page cache is plentiful, each pass over a node with a few idle
+ * chunks above the reserve frees half of them, the last one included
+ * (seeks = 0), not none (the default seeks: (4 chunks' pages >> 12) rounds
+ * to 0).
  */
 static void shrinker_takes_idle_chunks_at_the_lowest_priority(void)
 {
@@ -492,8 +496,8 @@ static void shrinker_takes_idle_chunks_at_the_lowest_priority(void)
 	make_idle_text_chunks(5);
 	H_EQ(shrink_slab_pass(0, 12), 2 * PC_CHUNK_PAGES);
 	H_EQ(shrink_slab_pass(0, 12), PC_CHUNK_PAGES);
-	H_EQ(shrink_slab_pass(0, 12), 0);
 	H_EQ(shrink_slab_pass(0, 12), PC_CHUNK_PAGES);
+	H_EQ(shrink_slab_pass(0, 12), 0);
 	permcache_get_stats(0, &st);
 	H_EQ(st.idle[PERMCACHE_ROX], 1);
 	H_EQ(shrink_slab_pass(1, 12), 0);
