@@ -28,13 +28,13 @@
 #include <linux/gfp.h>
 #include <linux/kasan.h>
 #include <linux/mm.h>
+#include <linux/mmu_context.h>
 #include <linux/percpu.h>
+#include <linux/pgtable.h>
 #include <linux/sched/mm.h>
 #include <linux/set_memory.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
-#include <asm/mmu_context.h>
-#include <asm/pgtable.h>
 #include <asm/text-patching.h>
 #include <asm/tlbflush.h>
 
@@ -308,7 +308,7 @@ void pc_arch_flush_kernel_tlb(void)
  * Load this CPU's temporary mm, with interrupts off until pc_tmp_end().
  * KASAN does not know the temporary user addresses, as for text_poke().
  */
-static struct pc_tmp_map *pc_tmp_begin(temp_mm_state_t *prev,
+static struct pc_tmp_map *pc_tmp_begin(struct temp_mm_state *prev,
 				       unsigned long *flags)
 {
 	struct pc_tmp_map *tm;
@@ -342,7 +342,7 @@ static void *pc_tmp_map_slot(struct pc_tmp_map *tm, unsigned int i,
  * not global (see pc_tmp_map_slot()), so nothing else can reach them.
  */
 static void pc_tmp_end(struct pc_tmp_map *tm, unsigned int nr,
-		       temp_mm_state_t prev, unsigned long flags)
+		       struct temp_mm_state prev, unsigned long flags)
 {
 	unsigned int i;
 
@@ -366,7 +366,7 @@ static void pc_tmp_end(struct pc_tmp_map *tm, unsigned int nr,
  */
 void pc_arch_fill_page(struct page *page, int byte)
 {
-	temp_mm_state_t prev;
+	struct temp_mm_state prev;
 	unsigned long flags;
 	struct pc_tmp_map *tm = pc_tmp_begin(&prev, &flags);
 	void *addr = pc_tmp_map_slot(tm, 0, page);
@@ -391,7 +391,7 @@ void pc_arch_fill_page(struct page *page, int byte)
 void pc_arch_zero_pages(struct list_head *pages)
 {
 	struct pc_tmp_map *tm = NULL;
-	temp_mm_state_t prev;
+	struct temp_mm_state prev;
 	unsigned long flags;
 	struct page *page;
 	unsigned int i = 0;
@@ -420,7 +420,7 @@ void pc_arch_zero_pages(struct list_head *pages)
  */
 bool pc_arch_page_filled(struct page *page, int byte)
 {
-	temp_mm_state_t prev;
+	struct temp_mm_state prev;
 	unsigned long flags;
 	struct pc_tmp_map *tm = pc_tmp_begin(&prev, &flags);
 	bool ok = !memchr_inv(pc_tmp_map_slot(tm, 0, page), byte, PAGE_SIZE);

@@ -19,10 +19,10 @@
 #include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
+#include <linux/pgtable.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
-#include <asm/pgtable.h>
 #include <asm/tlbflush.h>
 #include <asm/sections.h>
 
