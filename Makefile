@@ -7,6 +7,7 @@
 #   make check       harness, style, KUnit and guest checks on two kernels
 #   make guest-run SCRIPT=file [GUEST_FILES=dir] [DEBUG=1]
 #   make bench       permcache vs stock paths, 2 and 4 nodes -> bench/results/
+#   make series      the patch series for git am on 6.12 -> build/series/
 #   make clean       remove build output (keep the unpacked 6.12 tree)
 #   make distclean   remove build/ entirely
 #
@@ -20,12 +21,12 @@ export BENCH_NODES BENCH_RUNS BENCH_ITERS BENCH_CHURN
 # One clock for the "(Ns)" of every progress line of this make run.
 export RIG_T0 := $(shell date +%s)
 
-PUBLIC := demo check guest-run bench clean
+PUBLIC := demo check guest-run bench series clean
 INTERNAL := deps kernel kernel-debug initramfs harness distclean help
 .PHONY: $(PUBLIC) $(INTERNAL)
 
 help:
-	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
 
 check:
 	@scripts/check.sh
@@ -39,9 +40,13 @@ guest-run:
 bench:
 	@scripts/bench.sh
 
+series:
+	@scripts/series.sh
+
 clean:
 	rm -rf build/obj build/obj-debug build/obj-style build/logs \
-		build/initramfs* build/initrd-* build/*.tsv build/*.rc build/overlay.changes
+		build/initramfs* build/initrd-* build/*.tsv build/*.rc build/overlay.changes \
+		build/series build/series-check build/obj-series build/ccache-series
 
 distclean:
 	rm -rf build

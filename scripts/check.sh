@@ -26,6 +26,10 @@ mkdir -p "$BUILD" "$LOGS"
 
 "$ROOT/scripts/prepare.sh"
 "$ROOT/scripts/harness.sh" || true
+# The patch series (make series): git am on the pristine tree, checkpatch
+# per patch, kernel-doc.  Bisect builds are not run here (check-series.sh
+# --bisect, about 25 minutes more on two cores).
+"$ROOT/scripts/check-series.sh" || true
 # Also makes build/reclaim-disk.img (once), the virtio-blk disk qemu.sh
 # attaches to every pcmode=check boot below (check-reclaim.sh reads it).
 "$ROOT/scripts/initramfs.sh"
