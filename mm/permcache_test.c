@@ -105,11 +105,6 @@ static void pc_test_probe_init(struct pc_test_tlb *t, struct pc_test_probe *p,
 	p->kp.pre_handler = handler;
 }
 
-/*
- * Start watching: until the case ends, ->issued counts the kernel TLB
- * flushes this task issues and ->ran_on[cpu] the flush callbacks each CPU
- * runs.  Skips the case without kprobes.
- */
 /* Has the watch seen this task flush, and every online CPU run a flush? */
 static bool pc_test_tlb_live(struct pc_test_tlb *t)
 {
@@ -123,6 +118,11 @@ static bool pc_test_tlb_live(struct pc_test_tlb *t)
 	return true;
 }
 
+/*
+ * Start watching: until the case ends, ->issued counts the kernel TLB
+ * flushes this task issues and ->ran_on[cpu] the flush callbacks each CPU
+ * runs.  Skips the case without kprobes.
+ */
 static struct pc_test_tlb *pc_test_tlb_watch(struct kunit *test)
 {
 	struct pc_test_tlb *t;
@@ -410,13 +410,14 @@ static void freed_secret_page_is_zeroed(struct kunit *test)
 	max = st.units_total[PERMCACHE_SECRET] + 1;
 	held = kunit_kcalloc(test, max, sizeof(*held), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, held);
-	for (n = 0; n < max; n++) {
-		held[n] = permcache_alloc_secret(page_to_nid(page),
-						 GFP_KERNEL | __GFP_THISNODE);
-		if (IS_ERR(held[n]))
+	for (n = 0; n < max; ) {
+		again = permcache_alloc_secret(page_to_nid(page),
+					       GFP_KERNEL | __GFP_THISNODE);
+		if (IS_ERR(again))
 			break;
-		KUNIT_EXPECT_TRUE(test, pc_arch_page_filled(held[n], 0));
-		if (held[n++] == page)
+		held[n++] = again;
+		KUNIT_EXPECT_TRUE(test, pc_arch_page_filled(again, 0));
+		if (again == page)
 			break;
 	}
 	KUNIT_EXPECT_PTR_EQ(test, n ? held[n - 1] : NULL, page);

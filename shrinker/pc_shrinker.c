@@ -69,9 +69,9 @@ static unsigned long pc_shrink_count(struct shrinker *s,
  * negative, by less than a chunk) and the next requests pay it first.  So
  * one chunk goes as soon as reclaim asks anything of a node, and over many
  * requests one goes per 512 pages asked for.  Rounding down instead would
- * keep a last chunk that a pass asks half of (seeks = 0) for ever: each
- * drop_caches pass would leave one.  Concurrent scanners each take only the
- * chunks their own request reached.
+ * leave the last chunk, which a pass asks half of (seeks = 0), to a later
+ * pass, and drop_caches stops before one comes: it left a chunk behind.
+ * Concurrent scanners each take only the chunks their own request reached.
  */
 static unsigned long pc_shrink_take(struct pc_node *pn, unsigned long pages)
 {
@@ -102,9 +102,19 @@ static unsigned long pc_shrink_scan(struct shrinker *s,
 	freed = pc_node_release_idle(pn, READ_ONCE(pc_config.reserve),
 				     min_t(unsigned long, chunks, UINT_MAX));
 	pc_stat_add(pn, PERMCACHE_STAT_SHRINK_FREED, freed);
-	/* Nothing (more) idle above reserve: nothing owed, nothing kept. */
-	if (freed < chunks)
-		atomic_long_set(&pn->shrink_credit, 0);
+	/*
+	 * Give back what was taken and not released (nothing more idle above
+	 * reserve), as far as it cancels debt: never a credit for later.
+	 * Only this scanner's share, so a concurrent scanner's debt stays.
+	 */
+	if (freed < chunks) {
+		long old = atomic_long_read(&pn->shrink_credit), new;
+
+		do {
+			new = min_t(long, old + (long)(chunks - freed) *
+				    PC_CHUNK_PAGES, 0);
+		} while (!atomic_long_try_cmpxchg(&pn->shrink_credit, &old, new));
+	}
 	if (!freed)
 		return SHRINK_STOP;
 	/* Credit reclaim with what went back to the buddy allocator. */
