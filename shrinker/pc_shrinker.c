@@ -17,9 +17,10 @@
  * again, only the price of a later order-9 allocation and flush.  So the
  * shrinker declares seeks = 0 ("no I/O to recreate"), and every reclaim
  * pass on a node asks for half of its idle pages above the reserve, where
- * the default seeks would ask for (pages >> priority) / 2, a proportion of
- * the page cache's share that takes the last chunks only once most of the
- * node's page cache is gone (measured: check-reclaim.sh).  What it frees is
+ * the default seeks (2) would ask for (pages >> priority) * 4 / 2, a share
+ * that rounds to nothing for a few chunks at priority 12 and took the last
+ * chunks only once most of the node's page cache was gone (measured:
+ * check-reclaim.sh).  What it frees is
  * credited to the reclaim in progress (mm_account_reclaimed_pages()).
  *
  * Trimming keeps idle chunks at or below permcache.max_idle without memory
