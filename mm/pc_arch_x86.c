@@ -149,6 +149,15 @@ void pc_arch_free_chunk(struct page *page)
 	unsigned long i, frozen;
 
 	/*
+	 * Each page has its own record (the chunk's, or permcache's since a
+	 * SECRET page came back): end them, and record the chunk again as one
+	 * allocation, which the free below ends, one page or 512 at a time.
+	 */
+	for (i = 0; i < PC_CHUNK_PAGES; i++)
+		pc_arch_untrack(page + i, 0);
+	pc_arch_track(page, PC_CHUNK_ORDER, GFP_NOWAIT | __GFP_NOWARN);
+
+	/*
 	 * An order-9 free would hand a poisoned page to the buddy allocator;
 	 * order-0 frees leave it out (free_pages_prepare()).
 	 */
@@ -210,21 +219,36 @@ int pc_arch_ro_direct(struct page *page)
 }
 
 /**
- * pc_arch_give_up_page() - make one page of a chunk fit for the buddy
- * allocator, as stock secretmem leaves a page it frees
- * @page: page of a SECRET chunk, out of the direct map, that its caller
- *	frees to the buddy allocator itself.
+ * pc_arch_track() - record pages as allocated, as the page allocator does
+ * @page: first page.
+ * @order: order of the range.
+ * @gfp: the flags of the allocation.
  *
- * Back into the direct map (a 4 KiB split: this is the safe way out of a
- * path that should never be taken, see pc_chunk_defer_free()), zeroed.
+ * page_owner, the page table check and allocation profiling record the
+ * current task as the allocator (post_alloc_track()).  Every page of a
+ * chunk has exactly one such record while permcache owns the chunk: the
+ * chunk's allocation's, permcache's again when a freed SECRET page comes
+ * back, the caller's while a SECRET page is handed out.
  *
- * Context: Process context.
+ * Context: Any context in which @gfp may allocate (page_owner saves the
+ * stack).
  */
-void pc_arch_give_up_page(struct page *page)
+void pc_arch_track(struct page *page, unsigned int order, gfp_t gfp)
 {
-	if (WARN_ON_ONCE(set_direct_map_default_noflush(page)))
-		return;
-	clear_page(page_address(page));
+	post_alloc_track(page, order, gfp);
+}
+
+/**
+ * pc_arch_untrack() - end the records pc_arch_track() or the page allocator
+ *	made
+ * @page: first page.
+ * @order: order of the range.
+ *
+ * Context: Any context.
+ */
+void pc_arch_untrack(struct page *page, unsigned int order)
+{
+	free_pages_untrack(page, order);
 }
 
 /**

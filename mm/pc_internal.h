@@ -13,7 +13,9 @@
 
 #include <linux/atomic.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/permcache.h>
 #include <linux/spinlock.h>
 
@@ -163,9 +165,11 @@ static inline unsigned long pc_chunk_pfn(const struct pc_chunk *c)
  *	add up to a whole chunk.
  * @acquire_after: jiffies before which no chunk is allocated on this node
  *	again, after the buddy allocator had no free 2 MiB block here.
- * @pending: SECRET pages given back while still referenced, linked through
- *	page->lru, waiting for their last other reference to go.
- * @nr_pending: pages on @pending.
+ * @freed: SECRET pages the page allocator's free path gave back
+ *	(permcache_take_freed_page()), linked through page->lru.next, with a
+ *	count of zero; their units stay in use until the sweep takes them.
+ * @sweep_lock: held while the sweep takes @freed and frees its units, so
+ *	that a caller that sweeps finds every page freed before it done.
  * @dirty: SECRET pages freed but not yet zeroed, linked through page->lru,
  *	page->private pointing at their chunk; their units stay in use.
  * @nr_dirty: pages on @dirty.
@@ -179,14 +183,14 @@ struct pc_node {
 	int *order;
 	struct list_head active[PERMCACHE_NR_CLASSES];
 	struct list_head idle[PC_NR_KINDS];
-	struct list_head pending;
+	struct llist_head freed;
 	struct list_head retired;
 	unsigned int nr_chunks;
 	unsigned int nr_idle;
 	unsigned int nr_retired;
 	atomic_long_t shrink_credit;
 	unsigned long acquire_after;
-	unsigned int nr_pending;
+	struct mutex sweep_lock;	/* see above */
 	struct list_head dirty;
 	unsigned int nr_dirty;
 	atomic_long_t stat[PERMCACHE_NR_STAT_ITEMS];
@@ -264,9 +268,6 @@ void pc_node_retire(struct pc_node *pn, struct pc_chunk *c);
 extern bool pc_acquire_blocked;
 void pc_block_unmapping(void);
 void pc_unblock_unmapping(void);
-int pc_chunk_defer_free(struct pc_chunk *c, struct page *page);
-unsigned int pc_node_take_unreferenced(struct pc_node *pn,
-				       struct list_head *out);
 
 /*
  * After the buddy allocator of a node had no free 2 MiB block, allocations
@@ -274,9 +275,6 @@ unsigned int pc_node_take_unreferenced(struct pc_node *pn,
  * order-9 allocation (with its compaction) at every fault.
  */
 #define PC_ACQUIRE_BACKOFF_MS	100
-
-/* page->private of a SECRET page on a node's pending list. */
-#define PC_PENDING_MAGIC	0x9c5ec2e7UL
 
 /*
  * Freed SECRET pages zeroed together, with one local TLB flush: more than
@@ -296,8 +294,9 @@ int pc_shrinker_init(void);
 void pc_trim_schedule(void);
 void pc_trim_wait(void);
 
-/* ---- deferred return of referenced SECRET pages: pc_secret.c ---- */
+/* ---- SECRET pages back from the page allocator: pc_secret.c ---- */
 
+int pc_secret_init(void);
 void pc_secret_sweep_node(struct pc_node *pn);
 void pc_secret_zero_later(void);
 
@@ -331,7 +330,8 @@ void pc_arch_free_chunk(struct page *page);
 int pc_arch_unmap_direct(struct page *page);
 int pc_arch_restore_direct(struct page *page);
 int pc_arch_ro_direct(struct page *page);
-void pc_arch_give_up_page(struct page *page);
+void pc_arch_track(struct page *page, unsigned int order, gfp_t gfp);
+void pc_arch_untrack(struct page *page, unsigned int order);
 int pc_arch_map_alias(struct pc_chunk *c);
 void pc_arch_unmap_alias(struct pc_chunk *c);
 void pc_arch_flush_kernel_tlb(void);

@@ -14,8 +14,8 @@
  * idle chunk, whatever the reserve; until the attempt is over no chunk is
  * acquired or changes class, and a chunk that goes idle stays online (and is
  * saved).  It refuses with -EBUSY, as secretmem does with -EPERM while a
- * file is open, while any SECRET page is still in use or waits for its last
- * reference.
+ * file is open, while any SECRET page is still in use or freed but not yet
+ * taken back by the sweep (pc_secret.c).
  *
  * Memory offline: offline_pages() isolates the range before it notifies
  * anyone, and isolation fails on unmovable pages; idle chunks are logically
@@ -69,15 +69,15 @@ static void pc_count_busy(const struct pc_chunk *c, bool idle, void *data)
 }
 
 /*
- * Is any SECRET page of @pn in use or waiting for its last reference, or a
- * retired chunk of it out of the direct map?
+ * Is any SECRET page of @pn in use (freed pages not yet swept included), or
+ * a retired chunk of it out of the direct map?
  */
 static bool pc_node_hibernation_busy(struct pc_node *pn)
 {
 	unsigned long busy = 0;
 
 	pc_node_walk_chunks(pn, pc_count_busy, &busy);
-	return busy || READ_ONCE(pn->nr_pending);
+	return busy || !llist_empty(&pn->freed);
 }
 
 /* Chunks that went idle during the attempt were left online: mark them. */

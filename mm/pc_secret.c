@@ -1,38 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * permcache: SECRET pages that go back to the cache after their last user.
+ * permcache: SECRET pages, from their last put back to their chunk.
  *
- * memfd_secret pages live in the page cache of their file.  When the file
- * drops one, other references may still exist for a moment (the truncation
- * batch, a speculative lookup that is about to notice the page left), and
- * the last put would hand the page to the buddy allocator while it is still
- * out of the direct map.  So the consumer calls permcache_put_secret() from
- * its ->free_folio(): permcache takes a reference of its own, parks the page
- * on its node's pending list and, once that reference is the only one left
- * (its count freezes from 1 to 0), does what the page allocator's free path
- * would have done (uncharge the memcg, clear the page flags) and frees the
- * unit, zeroing the page through a CPU-local mapping.
+ * A SECRET page permcache hands out (permcache_alloc_secret()) carries
+ * PG_permcache and from then on lives as any page of its owner: memfd_secret
+ * adds it to its file's page cache and the unevictable LRU, charged to the
+ * faulting task's memcg and mlocked while mapped.  Its end is any page's
+ * end too: whoever drops the last reference (truncation, the caller of the
+ * page cache's ->free_folio(), a speculative lookup that lost its race)
+ * frees it through the page allocator, whose free_pages_prepare() does the
+ * bookkeeping it does for every page (after the memcg uncharge: the mlock
+ * count, the bad-page checks, page_owner, the page table check, allocation
+ * profiling) and then, instead of poisoning the page and giving it to the
+ * buddy allocator, hands it to permcache_take_freed_page().
  *
- * Invariant 6 (accounting is kept): the consumer charges the page to the
- * faulting task's memcg when it enters the page cache, exactly as
- * filemap_add_folio() does, and the charge goes here, when the last
- * reference does, exactly as it would in __folio_put().  A cached page
- * never carries a charge into its next use.
+ * That may run in any context, interrupts off included, so it only puts the
+ * page on its node's lock-free @freed list and queues the sweep.  The sweep
+ * (process context, on a WQ_MEM_RECLAIM workqueue) gives the page back the
+ * reference its chunk holds on
+ * every page not handed out, and frees its unit, to be zeroed in a batch
+ * (pc_chunk.c) before it is handed out again.  Until then the unit stays in
+ * use, so the chunk cannot be released.
  *
- * Pending pages are swept by a work item that re-arms itself while any page
- * is still referenced, and by the next SECRET allocation on the node.  The
- * same work zeroes the freed pages that wait in a batch that did not fill
- * (pc_chunk.c), PC_ZERO_DELAY_MS after the first of them.
+ * The same work zeroes the freed pages that wait in a batch that did not
+ * fill (pc_chunk.c), PC_ZERO_DELAY_MS after the first of them.
  *
- * Locking: the node lock guards the pending list (pc_chunk.c); the sweep
- * takes it through pc_node_take_unreferenced() and does the rest without
- * it, in process context.
+ * Locking: any context adds to a node's @freed; the sweep takes it whole
+ * under the node's sweep_lock (a mutex: whoever sweeps finds every page
+ * freed before it done when it returns) and frees each unit under the node
+ * lock (pc_chunk_free_secret()).
  */
 
-#include <linux/memcontrol.h>
+#include <linux/llist.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/nodemask.h>
-#include <linux/page-flags.h>
+#include <linux/page_ref.h>
 #include <linux/rcupdate.h>
 #include <linux/workqueue.h>
 
@@ -40,56 +43,128 @@
 
 static void pc_secret_sweep_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(pc_secret_sweep_work, pc_secret_sweep_fn);
+static struct workqueue_struct *pc_secret_wq;
 
 /**
- * pc_secret_sweep_node() - take back the pending pages nobody holds any more
+ * pc_secret_init() - set up the workqueue of the sweep
+ *
+ * Freed pages keep their units, and so their chunks, in use until the sweep
+ * takes them back: it must make progress under memory pressure, when the
+ * shrinker wants those chunks, so it has a rescuer (WQ_MEM_RECLAIM).
+ *
+ * Context: Process context, at init.
+ * Return: 0 or -ENOMEM.
+ */
+int pc_secret_init(void)
+{
+	pc_secret_wq = alloc_workqueue("permcache", WQ_MEM_RECLAIM, 0);
+	return pc_secret_wq ? 0 : -ENOMEM;
+}
+
+/*
+ * A freed page links into @freed through page->lru, which the free path
+ * leaves unused: its first word (lru.next) is the llist_node.
+ */
+static struct llist_node *pc_page_llnode(struct page *page)
+{
+	return (struct llist_node *)&page->lru.next;
+}
+
+static struct page *pc_llnode_page(struct llist_node *node)
+{
+	return container_of((struct list_head **)node, struct page, lru.next);
+}
+
+/**
+ * permcache_take_freed_page() - take back a SECRET page whose last reference
+ *	went
+ * @page: an order-0 page with PG_permcache, on its way through
+ *	free_pages_prepare(), its count zero and its flags cleared (but on a
+ *	hardware-poisoned page, which the page allocator keeps out of use).
+ *
+ * Called by the page allocator only.  The page is queued to have its unit
+ * freed and to be zeroed; nothing is written to it here.  A poisoned page
+ * is never zeroed or handed out again: the sweep finds it poisoned and
+ * retires its chunk (pc_chunk.c).
+ *
+ * Context: Any context the page allocator frees pages in, with interrupts
+ * off included; does not sleep.
+ * Return: true if permcache took the page; false if it is not permcache's
+ * (PG_permcache shares its bit with other owners' flags), and the page
+ * allocator frees it as usual.
+ */
+bool permcache_take_freed_page(struct page *page)
+{
+	struct pc_node *pn = NULL;
+	struct pc_chunk *c;
+
+	rcu_read_lock();
+	c = pc_chunk_lookup_pfn(page_to_pfn(page));
+	if (c)
+		pn = pc_node(c->nid);
+	rcu_read_unlock();
+	if (!pn)
+		return false;
+
+	/* The unit stays in use, so the chunk and its node cache stay too. */
+	if (llist_add(pc_page_llnode(page), &pn->freed))
+		mod_delayed_work(pc_secret_wq, &pc_secret_sweep_work, 0);
+	return true;
+}
+
+/**
+ * pc_secret_sweep_node() - free the units of the pages the free path gave
+ *	back
  * @pn: node cache.
  *
- * Context: Process context.
+ * Every page permcache_take_freed_page() queued on @pn before the call is
+ * back in its chunk when this returns, its unit freed and waiting to be
+ * zeroed.
+ *
+ * Context: Process context; may sleep (the node's sweep_lock).
  */
 void pc_secret_sweep_node(struct pc_node *pn)
 {
-	struct page *page, *tmp;
-	LIST_HEAD(list);
+	struct llist_node *node, *next;
 
-	if (!READ_ONCE(pn->nr_pending) || !pc_node_take_unreferenced(pn, &list))
-		return;
-
-	list_for_each_entry_safe(page, tmp, &list, lru) {
-		struct folio *folio = page_folio(page);
+	/*
+	 * Always under the lock, even with @freed empty: the work may have
+	 * taken the pages the caller freed and not be done with them yet.
+	 */
+	mutex_lock(&pn->sweep_lock);
+	node = llist_reverse_order(llist_del_all(&pn->freed));
+	llist_for_each_safe(node, next, node) {
+		struct page *page = pc_llnode_page(node);
 		struct pc_chunk *c;
 		int err = -EINVAL;
 
-		/* What __folio_put() and free_pages_prepare() would do. */
-		list_del_init(&page->lru);
-		mem_cgroup_uncharge(folio);
-		if (unlikely(folio_test_mlocked(folio))) {
-			__folio_clear_mlocked(folio);
-			zone_stat_mod_folio(folio, NR_MLOCK, -1);
-			count_vm_events(UNEVICTABLE_PGCLEARED, 1);
-		}
-		page->private = 0;
-		page->mapping = NULL;
-		page->flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
+		/*
+		 * The chunk's reference again.  A speculative lookup may take
+		 * one from here on and drop it when it sees the page left its
+		 * file, as with any free page; the count never reaches zero
+		 * again before the page is handed out.
+		 */
 		page_ref_unfreeze(page, 1);
 		/*
-		 * A speculative lookup may take a reference from here on and
-		 * drop it when it sees the page left its file, as with any
-		 * freed page: free it without permcache_free_secret()'s check
-		 * that only the caller holds it.
+		 * Recorded as permcache's again (the free path ended the last
+		 * record); without sleeping or entering reclaim, since the
+		 * sweep also runs for allocations that may not.
 		 */
+		pc_arch_track(page, 0, GFP_NOWAIT | __GFP_NOWARN);
 		rcu_read_lock();
 		c = pc_chunk_lookup_pfn(page_to_pfn(page));
 		if (c)
 			err = pc_chunk_free_secret(c, page);
 		rcu_read_unlock();
-		WARN_ON_ONCE(err);
+		/* A kernel bug: the page stays out of use, its chunk kept. */
+		if (WARN_ON_ONCE(err))
+			pc_stat_inc(pn, PERMCACHE_STAT_BAD_FREES);
 	}
+	mutex_unlock(&pn->sweep_lock);
 }
 
 static void pc_secret_sweep_fn(struct work_struct *work)
 {
-	bool again = false;
 	int nid;
 
 	for_each_node_state(nid, N_MEMORY) {
@@ -99,12 +174,7 @@ static void pc_secret_sweep_fn(struct work_struct *work)
 			continue;
 		pc_secret_sweep_node(pn);
 		pc_node_zero_dirty(pn);
-		again |= READ_ONCE(pn->nr_pending) != 0;
 	}
-	/* Someone still holds a page: look again shortly. */
-	if (again)
-		schedule_delayed_work(&pc_secret_sweep_work,
-				      msecs_to_jiffies(10));
 }
 
 /**
@@ -118,50 +188,6 @@ static void pc_secret_sweep_fn(struct work_struct *work)
  */
 void pc_secret_zero_later(void)
 {
-	schedule_delayed_work(&pc_secret_sweep_work,
-			      msecs_to_jiffies(PC_ZERO_DELAY_MS));
-}
-
-/**
- * permcache_put_secret() - give back a SECRET page that may still be held
- * @page: a page from permcache_alloc_secret(), out of any LRU list, whose
- *	owner is done with it; others may still hold references.
- *
- * permcache takes the page back, zeroed and uncharged, once every other
- * reference is gone.  A page that permcache did not hand out is left alone,
- * so that a consumer can call this for every page it frees and fall back to
- * its stock path on -ENOENT.
- *
- * Context: Process context.
- * Return: 0, -ENOENT if permcache does not own @page, or -EINVAL (with a
- * warning, once) if @page is not a live SECRET page or was put already.
- */
-int permcache_put_secret(struct page *page)
-{
-	int nid = NUMA_NO_NODE, err = -ENOENT;
-	struct pc_chunk *c;
-
-	rcu_read_lock();
-	c = pc_chunk_lookup_pfn(page_to_pfn(page));
-	if (c) {
-		nid = c->nid;
-		err = PageLRU(page) ? -EINVAL : pc_chunk_defer_free(c, page);
-	}
-	rcu_read_unlock();
-
-	/*
-	 * Frozen by a caller that frees it to the buddy allocator itself:
-	 * make it fit for that, as the stock path would (this may split the
-	 * direct map and sleep, so outside the RCU read section).
-	 */
-	if (err == -EAGAIN) {
-		pc_arch_give_up_page(page);
-		return 0;
-	}
-	if (err == -EINVAL)
-		pc_report_misuse(pc_node(nid),
-				 "put of a page that is not a live SECRET page");
-	if (!err)
-		schedule_delayed_work(&pc_secret_sweep_work, 0);
-	return err;
+	queue_delayed_work(pc_secret_wq, &pc_secret_sweep_work,
+			   msecs_to_jiffies(PC_ZERO_DELAY_MS));
 }

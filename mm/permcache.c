@@ -171,6 +171,10 @@ static long pc_alloc(int home, enum permcache_class cls, unsigned int nr,
  * The page is zeroed, is not in the direct map or any other kernel mapping,
  * and has a reference count of one.  It comes from @nid, or from the nearest
  * node with memory if @nid has none left and permcache.fallback=distance.
+ * It is an ordinary page from then on, marked PG_permcache, its allocation
+ * recorded as the page allocator records its own (page_owner, the page
+ * table check, allocation profiling): whoever drops its last reference frees
+ * it, through the page allocator, which gives it back to permcache.
  *
  * Context: Process context; sleeps only if @gfp allows blocking.
  * Return: the page, ERR_PTR(-EINVAL) for a bad @nid, or ERR_PTR(-ENOMEM).
@@ -179,6 +183,7 @@ struct page *permcache_alloc_secret(int nid, gfp_t gfp)
 {
 	bool may_block = gfpflags_allow_blocking(gfp);
 	struct pc_chunk *c;
+	struct page *page;
 	int home;
 	long start;
 
@@ -188,54 +193,69 @@ struct page *permcache_alloc_secret(int nid, gfp_t gfp)
 	if (home < 0)
 		return ERR_PTR(-EINVAL);
 
-	/* Pages whose last user just went are the warmest to reuse. */
-	if (may_block)
+	/*
+	 * Pages whose last user just went are the warmest to reuse (no wait
+	 * for a sweep already under way: the work finishes it).
+	 */
+	if (may_block && !llist_empty(&pc_node(home)->freed))
 		pc_secret_sweep_node(pc_node(home));
 	start = pc_alloc(home, PERMCACHE_SECRET, 1, gfp, &c);
 	if (start < 0)
 		return ERR_PTR(start);
 
+	page = c->page + start;
 	pc_stat_inc(pc_node(c->nid), PERMCACHE_STAT_ALLOC_SECRET);
-	VM_WARN_ON_ONCE(!pc_arch_page_filled(c->page + start, PC_FILL_ZERO));
-	return c->page + start;
+	VM_WARN_ON_ONCE(!pc_arch_page_filled(page, PC_FILL_ZERO));
+	folio_set_permcache(page_folio(page));
+	/* The page is the caller's now, no longer part of the chunk's. */
+	pc_arch_untrack(page, 0);
+	pc_arch_track(page, 0, gfp);
+	return page;
 }
 
 /**
  * permcache_free_secret() - free a page from permcache_alloc_secret()
- * @page: the page, with the reference count it was handed out with.
+ * @page: the page; its caller drops the reference it was handed out with.
  *
- * The page stays out of the direct map, in its chunk, until the chunk is
- * released.  It is zeroed through CPU-local mappings in a batch of up to
+ * The same as put_page(), for a caller that holds the page only because it
+ * allocated it: when the last reference goes (here, or later from whoever
+ * still holds one), the page allocator's free path gives the page back to
+ * permcache.  It stays out of the direct map, in its chunk, until the chunk
+ * is released, and is zeroed through CPU-local mappings in a batch of up to
  * PC_ZERO_BATCH freed pages of its node, with one local TLB flush for the
- * batch, and cannot be handed out again before that: the batch is zeroed
- * when it is full, when the node runs out of free units, before chunks are
- * released, and shortly after the first page of it was freed.  A page
- * others may still reference goes back through permcache_put_secret()
- * instead.
+ * batch, before it can be handed out again: the batch is zeroed when it is
+ * full, when the node runs out of free units, before chunks are released,
+ * and shortly after the first page of it was freed.  If this was the last
+ * reference, the page is back in its chunk on return, waiting to be zeroed
+ * (its unit is free once it is).
  *
- * Context: Process context; does not sleep.
+ * Context: Process context; may sleep.
  * Return: 0, or -EINVAL (with a warning, once) if @page is not a SECRET
- * page permcache handed out, is still referenced elsewhere, or was freed
- * already.
+ * page permcache handed out, or has no reference left (freed already).
  */
 int permcache_free_secret(struct page *page)
 {
 	int nid = NUMA_NO_NODE, err = -EINVAL;
 	struct pc_chunk *c;
 
+	might_sleep();
 	rcu_read_lock();
 	c = page ? pc_chunk_lookup_pfn(page_to_pfn(page)) : NULL;
-	/* Someone else still holding the page would see it zeroed and reused. */
-	if (c && page_ref_count(page) == 1) {
+	if (c && folio_test_permcache(page_folio(page)) &&
+	    page_ref_count(page) > 0) {
 		nid = c->nid;
-		err = pc_chunk_free_secret(c, page);
+		err = 0;
 	}
 	rcu_read_unlock();
 
-	if (err)
+	if (err) {
 		pc_report_misuse(pc_node(nid),
 				 "free of a page that is not a live SECRET page");
-	return err;
+		return err;
+	}
+	put_page(page);
+	pc_secret_sweep_node(pc_node(nid));
+	return 0;
 }
 
 static bool pc_is_text_class(enum permcache_class cls)
@@ -463,6 +483,8 @@ static int __init permcache_init(void)
 	err = pc_arch_init();
 	if (!err)
 		err = pc_nodes_init();
+	if (!err)
+		err = pc_secret_init();
 	if (err) {
 		pr_warn("permcache: init failed (%d), consumers use stock paths\n",
 			err);

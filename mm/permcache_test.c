@@ -474,6 +474,43 @@ static void freed_secret_pages_are_zeroed_in_batches(struct kunit *test)
 			st.item[PERMCACHE_STAT_SECRET_ZEROED]);
 }
 
+/*
+ * A page someone else still holds (a page-cache lookup, the caller of
+ * ->free_folio()) goes back when the last holder lets go, through the page
+ * allocator's free path: free_pages_prepare() gives it to permcache.
+ */
+static void secret_page_returns_at_its_last_put(struct kunit *test)
+{
+	struct page *page = permcache_alloc_secret(NUMA_NO_NODE, GFP_KERNEL);
+	struct permcache_stats st0, st1;
+	int nid;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(page));
+	nid = page_to_nid(page);
+	KUNIT_EXPECT_TRUE(test, folio_test_permcache(page_folio(page)));
+	get_page(page);				/* a lookup still holds it */
+	KUNIT_EXPECT_EQ(test, permcache_free_secret(page), 0);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 1);
+	/* Not back yet: still handed out. */
+	KUNIT_EXPECT_TRUE(test, folio_test_permcache(page_folio(page)));
+
+	permcache_get_stats(nid, &st0);
+	put_page(page);				/* the last one */
+	pc_secret_sweep_node(pc_node(nid));	/* what the queued work runs */
+	permcache_get_stats(nid, &st1);
+	KUNIT_EXPECT_GE(test, st1.item[PERMCACHE_STAT_FREE_SECRET] -
+			      st0.item[PERMCACHE_STAT_FREE_SECRET], 1UL);
+	KUNIT_EXPECT_EQ(test, st1.item[PERMCACHE_STAT_BAD_FREES],
+			st0.item[PERMCACHE_STAT_BAD_FREES]);
+	/*
+	 * Back in its chunk, holding the chunk's reference, no longer marked
+	 * as handed out (nothing else in a KUnit boot allocates SECRET pages
+	 * that could have taken it again).
+	 */
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 1);
+	KUNIT_EXPECT_FALSE(test, folio_test_permcache(page_folio(page)));
+}
+
 static void many_secret_pages_fill_more_than_a_chunk(struct kunit *test)
 {
 	unsigned int i, nr = PC_CHUNK_PAGES + 3;
@@ -496,6 +533,7 @@ static struct kunit_case pc_secret_cases[] = {
 	KUNIT_CASE(secret_page_is_absent_from_direct_map),
 	KUNIT_CASE(freed_secret_pages_are_zeroed_in_batches),
 	KUNIT_CASE(freed_secret_page_is_zeroed),
+	KUNIT_CASE(secret_page_returns_at_its_last_put),
 	KUNIT_CASE(many_secret_pages_fill_more_than_a_chunk),
 	{}
 };

@@ -41,7 +41,8 @@ static void pc_node_init_one(struct pc_node *pn, int nid)
 		INIT_LIST_HEAD(&pn->active[i]);
 	for (i = 0; i < PC_NR_KINDS; i++)
 		INIT_LIST_HEAD(&pn->idle[i]);
-	INIT_LIST_HEAD(&pn->pending);
+	init_llist_head(&pn->freed);
+	mutex_init(&pn->sweep_lock);
 	INIT_LIST_HEAD(&pn->retired);
 	/* No backoff yet (jiffies starts negative, 0 is not "long ago"). */
 	pn->acquire_after = jiffies;

@@ -90,7 +90,7 @@ bool permcache_enabled(void);
 
 struct page *permcache_alloc_secret(int nid, gfp_t gfp);
 int permcache_free_secret(struct page *page);
-int permcache_put_secret(struct page *page);
+bool permcache_take_freed_page(struct page *page);
 
 void *permcache_alloc_text(enum permcache_class cls, size_t size, int nid);
 int permcache_free_text(void *addr, size_t size);
@@ -117,9 +117,9 @@ static inline int permcache_free_secret(struct page *page)
 	return -ENOENT;
 }
 
-static inline int permcache_put_secret(struct page *page)
+static inline bool permcache_take_freed_page(struct page *page)
 {
-	return -ENOENT;
+	return false;
 }
 
 static inline void *permcache_alloc_text(enum permcache_class cls,

@@ -86,6 +86,8 @@ struct sim {
 	unsigned long next_slot;
 	unsigned long flushes;		/* pc_arch_flush_kernel_tlb() calls */
 	unsigned long local_flushes;
+	unsigned long tracked;	/* pages whose allocation is recorded */
+	unsigned long freed_back;	/* taken back by the free path */
 	unsigned long direct_map_level2_splits;
 	unsigned long fills, pokes;
 	unsigned long ro_directs;	/* pc_arch_ro_direct() calls */

@@ -31,6 +31,8 @@ int shim_distance[MAX_NUMNODES][MAX_NUMNODES];
 unsigned long node_states[NR_NODE_STATES];
 
 static u8 *sim_memory;
+/* Per page: its allocation is recorded (page_owner & co., post_alloc_track()). */
+static bool *sim_track;
 
 void sim_violation(int inv, const char *fmt, ...)
 {
@@ -59,6 +61,8 @@ void sim_reset(const struct sim_cfg *cfg)
 		}
 		shim_mem_map = calloc(SIM_MAX_REGIONS * SIM_REGION_PAGES,
 				      sizeof(struct page));
+		sim_track = calloc(SIM_MAX_REGIONS * SIM_REGION_PAGES,
+				   sizeof(*sim_track));
 	}
 	sim_tlb_reset();
 	memset(&sim, 0, sizeof(sim));
@@ -88,6 +92,7 @@ void sim_reset(const struct sim_cfg *cfg)
 	sim.nr_regions = nr;
 	shim_nr_pages = nr * SIM_REGION_PAGES;
 	memset(shim_mem_map, 0, shim_nr_pages * sizeof(struct page));
+	memset(sim_track, 0, shim_nr_pages * sizeof(*sim_track));
 	/* Every CPU has touched all of memory through the direct map. */
 	for (r = 0; r < nr; r++)
 		sim_tlb_insert_all((struct sim_tlb_entry){ SIM_VA_DIRECT,
@@ -216,9 +221,14 @@ struct page *pc_arch_alloc_chunk(int nid)
 
 		reg->in_buddy = false;
 		memset(reg->mem, 0, SIM_REGION_SIZE);
-		/* As after split_page(): every page holds one reference. */
-		for (i = 0; i < SIM_REGION_PAGES; i++)
+		/*
+		 * As after split_page(): every page holds one reference, and
+		 * has the record of the chunk's allocation.
+		 */
+		for (i = 0; i < SIM_REGION_PAGES; i++) {
 			atomic_set(&page[i]._refcount, 1);
+			sim_track[page - shim_mem_map + i] = true;
+		}
 		return page;
 	}
 	return NULL;
@@ -251,6 +261,13 @@ void pc_arch_free_chunk(struct page *page)
 		if (page_ref_count(page + i) != 1)
 			sim_violation(7, "region %d returned to the buddy allocator with page %u referenced %d times",
 				      r, i, page_ref_count(page + i));
+	/* Every page has one record (ended and made whole again, then freed). */
+	for (i = 0; i < SIM_REGION_PAGES; i++) {
+		if (!sim_track[page - shim_mem_map + i])
+			sim_violation(8, "region %d returned to the buddy allocator with page %u not recorded as allocated",
+				      r, i);
+		sim_track[page - shim_mem_map + i] = false;
+	}
 	if (sim.reg[r].dm != SIM_DM_MAPPED)
 		sim_violation(3, "region %d returned to the buddy allocator not restored as one 2 MiB mapping (state %d)",
 			      r, sim.reg[r].dm);
@@ -324,10 +341,68 @@ int pc_arch_restore_direct(struct page *page)
 	return 0;
 }
 
-/* One page back into the direct map for the buddy allocator: a split. */
-void pc_arch_give_up_page(struct page *page)
+/*
+ * post_alloc_track() and free_pages_untrack(): page_owner & co. keep one
+ * record per page while it is allocated; permcache must keep exactly one on
+ * every page of its chunks (the chunk's, permcache's, or the caller's).
+ */
+void pc_arch_track(struct page *page, unsigned int order, gfp_t gfp)
 {
-	sim_direct_split(page_to_pfn(page), "pc_arch_give_up_page");
+	unsigned long i, first = page - shim_mem_map;
+
+	for (i = first; i < first + (1UL << order); i++) {
+		if (sim_track[i])
+			sim_violation(8, "pfn %#lx: allocation recorded twice without a free",
+				      shim_pfn_base + i);
+		sim_track[i] = true;
+		sim.tracked++;
+	}
+}
+
+void pc_arch_untrack(struct page *page, unsigned int order)
+{
+	unsigned long i, first = page - shim_mem_map;
+
+	for (i = first; i < first + (1UL << order); i++) {
+		if (!sim_track[i])
+			sim_violation(8, "pfn %#lx: record ended twice", shim_pfn_base + i);
+		sim_track[i] = false;
+	}
+}
+
+/*
+ * The page allocator's free path for a page whose count reached zero, as
+ * free_pages_prepare() does it: the allocation record is undone; a
+ * hardware-poisoned page is kept out of use, and given to
+ * permcache_take_freed_page() if it has PG_permcache; any other page has
+ * its flags but PG_hwpoison cleared and, with PG_permcache, goes to
+ * permcache_take_freed_page().  No simulated page may reach the buddy allocator this way: every one belongs
+ * to a region the model hands out and takes back whole (chunks), so one
+ * that is not taken back is a page permcache lost (a double free, a put of
+ * a page it did not hand out, or a unit freed under a holder).
+ */
+void sim_free_path(struct page *page)
+{
+	unsigned long i = page - shim_mem_map;
+	bool permcache = folio_test_permcache(page_folio(page));
+
+	if (!sim_track[i])
+		sim_violation(8, "pfn %#lx freed without a record of its allocation",
+			      page_to_pfn(page));
+	sim_track[i] = false;
+	if (shim_page_hwpoison(page)) {
+		if (permcache && permcache_take_freed_page(page))
+			sim.freed_back++;
+		return;
+	}
+	page->flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
+	page->private = 0;
+	if (permcache && permcache_take_freed_page(page)) {
+		sim.freed_back++;
+		return;
+	}
+	sim_violation(8, "pfn %#lx reached the buddy allocator on its own (count 0)",
+		      page_to_pfn(page));
 }
 
 /*

@@ -324,7 +324,8 @@ void *xa_find_after(struct xarray *xa, unsigned long *index, unsigned long max, 
 struct shrinker *shim_shrinker;
 unsigned long shim_works_run;
 unsigned long shim_delayed_works;
-unsigned long shim_memcg_uncharges;
+unsigned long shim_sweeps_queued;
+struct workqueue_struct shim_wq;
 unsigned long shim_reclaimed_pages;
 struct notifier_block *shim_pm_notifier;
 struct notifier_block *shim_memory_notifier;

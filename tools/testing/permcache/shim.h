@@ -183,6 +183,42 @@ static inline void list_splice_tail_init(struct list_head *l, struct list_head *
 		INIT_LIST_HEAD(l);
 	}
 }
+/* ---- llist.h: lock-free lists, single-threaded here ---- */
+struct llist_node {
+	struct llist_node *next;
+};
+struct llist_head {
+	struct llist_node *first;
+};
+#define init_llist_head(h)		((h)->first = NULL)
+#define llist_empty(h)			((h)->first == NULL)
+static inline bool llist_add(struct llist_node *n, struct llist_head *h)
+{
+	n->next = h->first;
+	h->first = n;
+	return n->next == NULL;
+}
+static inline struct llist_node *llist_del_all(struct llist_head *h)
+{
+	struct llist_node *n = h->first;
+
+	h->first = NULL;
+	return n;
+}
+static inline struct llist_node *llist_reverse_order(struct llist_node *n)
+{
+	struct llist_node *r = NULL, *next;
+
+	for (; n; n = next) {
+		next = n->next;
+		n->next = r;
+		r = n;
+	}
+	return r;
+}
+#define llist_for_each_safe(pos, n, node) \
+	for ((pos) = (node); (pos) && ((n) = (pos)->next, true); (pos) = (n))
+
 #define list_entry(p, t, m)		container_of(p, t, m)
 #define list_first_entry(h, t, m)	list_entry((h)->next, t, m)
 #define list_last_entry(h, t, m)	list_entry((h)->prev, t, m)
@@ -462,7 +498,23 @@ static inline int page_to_nid(const struct page *page)
 #define page_to_virt(p)		page_address(p)
 #define page_ref_count(p)	atomic_read(&(p)->_refcount)
 #define get_page(p)		atomic_inc(&(p)->_refcount)
-#define put_page(p)		atomic_dec(&(p)->_refcount)
+#define set_page_count(p, v)	atomic_set(&(p)->_refcount, (v))
+/*
+ * The last put frees the page through the model of the page allocator's
+ * free path (model_arch.c): a simulated page that gets there must be one
+ * permcache handed out, and permcache must take it back.
+ */
+void sim_free_path(struct page *page);
+void sim_violation(int inv, const char *fmt, ...);
+static inline void put_page(struct page *page)
+{
+	/* The kernel's VM_BUG_ON_PAGE() under DEBUG_VM: a put too many. */
+	if (atomic_read(&page->_refcount) <= 0)
+		sim_violation(8, "put_page() of a page with count %d",
+			      atomic_read(&page->_refcount));
+	else if (atomic_dec_and_test(&page->_refcount))
+		sim_free_path(page);
+}
 
 static inline bool page_ref_freeze(struct page *page, int count)
 {
@@ -483,6 +535,10 @@ struct folio;
 #define PageLRU(p)		false
 /* Hardware poison, as memory_failure() sets it; not cleared by freeing. */
 #define PG_hwpoison		23
+/* PG_owner_priv_1's permcache meaning: handed out by permcache. */
+#define PG_permcache		8
+#define folio_test_permcache(f)	test_bit(PG_permcache, &((struct page *)(f))->flags)
+#define folio_set_permcache(f)	__set_bit(PG_permcache, &((struct page *)(f))->flags)
 static inline bool shim_page_hwpoison(const struct page *page)
 {
 	return test_bit(PG_hwpoison, &page->flags);
@@ -509,11 +565,6 @@ static inline bool TestSetPageHWPoison(struct page *page)
 #define folio_test_hwpoison(f)	PageHWPoison((struct page *)(f))
 /* As in the kernel: every flag but PG_hwpoison must be clear at free. */
 #define PAGE_FLAGS_CHECK_AT_PREP	(~BIT(PG_hwpoison))
-extern unsigned long shim_memcg_uncharges;
-static inline void mem_cgroup_uncharge(struct folio *folio)
-{
-	shim_memcg_uncharges++;
-}
 #define set_page_private(p, v)	((p)->private = (unsigned long)(v))
 #define page_private(p)		((p)->private)
 #define nth_page(p, n)		((p) + (n))
@@ -651,6 +702,30 @@ static inline bool schedule_delayed_work(struct delayed_work *dwork,
 					 unsigned long delay)
 {
 	shim_delayed_works++;
+	return true;
+}
+
+struct workqueue_struct {
+	int unused;
+};
+#define WQ_MEM_RECLAIM	(1 << 3)
+extern struct workqueue_struct shim_wq;
+#define alloc_workqueue(name, flags, max)	(&shim_wq)
+
+static inline bool queue_delayed_work(struct workqueue_struct *wq,
+				      struct delayed_work *dwork,
+				      unsigned long delay)
+{
+	return schedule_delayed_work(dwork, delay);
+}
+
+/* Asked for at once (the free path's sweep): counted apart. */
+extern unsigned long shim_sweeps_queued;
+static inline bool mod_delayed_work(struct workqueue_struct *wq,
+				    struct delayed_work *dwork,
+				    unsigned long delay)
+{
+	shim_sweeps_queued++;
 	return true;
 }
 

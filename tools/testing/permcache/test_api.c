@@ -108,9 +108,8 @@ static void bad_frees_change_nothing(void)
 
 		h_free(s);
 		h_check(true);
-		/* Freed, waiting to be zeroed: neither a free nor a put again. */
+		/* Freed, waiting to be zeroed: not freed again. */
 		expect_misuse(permcache_free_secret(p), "double free of a SECRET page");
-		expect_misuse(permcache_put_secret(p), "put of a SECRET page already freed");
 		H_EQ(pc_node_zero_dirty(pc_node(0)), 1);
 		h_check(true);
 		expect_misuse(permcache_free_secret(p), "double free of a zeroed SECRET page");
@@ -530,35 +529,44 @@ static void led_forget(int i)
 	h_led[i] = h_led[--h_nr_led];
 }
 
-static void put_secret_page_waits_for_its_last_reference(void)
+static void secret_page_goes_back_at_its_last_put(void)
 {
-	unsigned long uncharges = shim_memcg_uncharges, works = shim_delayed_works;
+	unsigned long queued = shim_sweeps_queued;
+	unsigned long back = sim.freed_back, tracked = sim.tracked;
 	struct page *page, *again;
 	struct permcache_stats st;
 	int i;
 
 	boot(2, 2, 2, 1);
+	back = sim.freed_back;
+	tracked = sim.tracked;
 	i = h_alloc_secret(0, 0);
 	page = h_led[i].page;
+	H_EXPECT(folio_test_permcache(page_folio(page)), "a SECRET page handed out without PG_permcache");
+	/* page_owner & co.: the caller's record now, not the chunk's. */
+	H_EQ(sim.tracked - tracked, 1);
 	get_page(page);				/* a lookup still holds it */
-	H_EQ(permcache_put_secret(page), 0);
-	H_EQ(shim_delayed_works - works, 1);
-	put_page(page);				/* the owner's reference */
-	pc_secret_sweep_node(pc_node(0));
+	H_EQ(permcache_free_secret(page), 0);	/* the owner's reference */
 	permcache_get_stats(0, &st);
 	H_EQ(st.units_used[PERMCACHE_SECRET], 1);	/* still held */
+	H_EQ(sim.freed_back - back, 0);
 	h_check(true);
 
-	put_page(page);				/* the last other one */
-	pc_secret_sweep_node(pc_node(0));
+	put_page(page);				/* the last one: the free path */
+	H_EQ(sim.freed_back - back, 1);
+	H_EQ(shim_sweeps_queued - queued, 1);
+	H_EQ(page_ref_count(page), 0);
+	H_EXPECT(!folio_test_permcache(page_folio(page)), "the free path left PG_permcache set");
+	permcache_get_stats(0, &st);
+	H_EQ(st.units_used[PERMCACHE_SECRET], 1);	/* not swept yet */
+	pc_secret_sweep_node(pc_node(0));	/* what the queued work runs */
 	led_forget(i);
+	H_EQ(page_ref_count(page), 1);		/* the chunk's reference */
 	permcache_get_stats(0, &st);
 	H_EQ(st.zero_pending, 1);		/* freed, not zeroed yet */
 	H_EQ(pc_node_zero_dirty(pc_node(0)), 1);	/* what the work does next */
 	permcache_get_stats(0, &st);
 	H_EQ(st.units_used[PERMCACHE_SECRET], 0);
-	H_EQ(shim_memcg_uncharges - uncharges, 1);
-	H_EQ(page_ref_count(page), 1);
 	H_EQ(st.item[PERMCACHE_STAT_FREE_SECRET], 1);
 	h_check(true);
 
@@ -566,28 +574,17 @@ static void put_secret_page_waits_for_its_last_reference(void)
 	i = h_alloc_secret(0, 0);
 	again = h_led[i].page;
 	H_EXPECT(again == page, "first fit did not hand the page out again");
+	H_EQ(sim.tracked - tracked, 3);		/* caller, permcache, caller */
 
-	/* Misuse: a second put, a free while referenced; foreign: -ENOENT. */
+	/* A second free is refused: PG_permcache went with the first. */
 	shim_warn_quiet = true;
-	H_EQ(permcache_put_secret(again), 0);
-	h_expected_warnings++;
-	H_EQ(permcache_put_secret(again), -EINVAL);
-	H_EQ(h_stat(PERMCACHE_STAT_BAD_FREES), 1);
-	put_page(again);
-	pc_secret_sweep_node(pc_node(0));
+	H_EQ(permcache_free_secret(again), 0);
 	led_forget(i);
-	i = h_alloc_secret(1, 1);
-	get_page(h_led[i].page);
 	h_expected_warnings++;
-	H_EQ(permcache_free_secret(h_led[i].page), -EINVAL);
-	put_page(h_led[i].page);
-	for (i = 0; i < sim.nr_regions && !sim.reg[i].in_buddy; i++)
-		;
-	H_EXPECT(i < sim.nr_regions, "no region left in the buddy allocator");
-	H_EQ(permcache_put_secret(pfn_to_page(SIM_PFN_BASE + i * SIM_REGION_PAGES + 3)),
-	     -ENOENT);
-	H_EQ(h_stat(PERMCACHE_STAT_BAD_FREES), 2);
+	H_EQ(permcache_free_secret(again), -EINVAL);
+	H_EQ(page_ref_count(again), 1);		/* nothing was put */
 	shim_warn_quiet = false;
+	H_EQ(sim.freed_back - back, 2);
 	done();
 }
 
@@ -836,8 +833,8 @@ const struct h_test h_api_tests[] = {
 #endif
 	{ "hibernation_releases_unmapped_chunks_and_splits_nothing",
 	  hibernation_releases_unmapped_chunks_and_splits_nothing },
-	{ "put_secret_page_waits_for_its_last_reference",
-	  put_secret_page_waits_for_its_last_reference },
+	{ "secret_page_goes_back_at_its_last_put",
+	  secret_page_goes_back_at_its_last_put },
 	{ "shrinker_releases_idle_chunks_above_reserve",
 	  shrinker_releases_idle_chunks_above_reserve },
 	{ "shrinker_takes_idle_chunks_at_the_lowest_priority",

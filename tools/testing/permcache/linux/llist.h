@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Userspace shim: see ../shim.h. */
+#include "../shim.h"
