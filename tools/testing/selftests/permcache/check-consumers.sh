@@ -96,3 +96,23 @@ if [ "$ok" -eq 0 ] && [ "$over" -ne 0 ]; then
 else
 	fail secret_memlock_limit "32 pages: exit $ok, 128 pages: exit $over (256 KiB limit)"
 fi
+
+# The LRU: secret pages sit on the unevictable LRU while they are in their
+# file, as stock secretmem pages do (a permcache page used to be on none:
+# Unevictable did not count it, memory_failure() could not handle it).
+unev() { awk '$1 == "Unevictable:" { print $2 }' /proc/meminfo; }
+u0=$(unev)
+pcwork secret 1024 4 > /tmp/unevictable.out 2>&1 &
+pid=$!
+sleep 2
+u1=$(unev)
+wait $pid
+rc=$?
+echo "Unevictable: $u0 kB before, $u1 kB with 1024 secret pages (4096 kB) held"
+if [ "$rc" -ne 0 ]; then
+	fail secret_on_unevictable_lru "pcwork secret 1024 4: exit $rc"
+elif [ $((u1 - u0)) -lt 3686 ]; then
+	fail secret_on_unevictable_lru "Unevictable rose by $((u1 - u0)) kB, not about 4096"
+else
+	pass secret_on_unevictable_lru
+fi

@@ -25,6 +25,19 @@
  *                         check, close, again, for SECONDS or until SIGTERM
  *                         or SIGINT (bound to NODE if given); prints the
  *                         number of rounds
+ *   pcwork secret-poison PAGES
+ *                         one memfd_secret file of PAGES (>= 3) pages, all
+ *                         written but page 1, which is only read (clean);
+ *                         its PFN (from /proc/self/pagemap) is written to
+ *                         /sys/kernel/debug/hwpoison/corrupt-pfn, as a
+ *                         memory error there would call memory_failure().
+ *                         A clean page-cache folio is truncated on the way
+ *                         (__remove_mapping() calls ->free_folio() with the
+ *                         count frozen at zero).  Prints "poison_pfn N",
+ *                         the write's errno ("poison_inject N"), what
+ *                         reading page 1 again does ("poison_touch
+ *                         sigbus|read") and whether every other page kept
+ *                         its contents ("poison_others_intact 0|1")
  *   pcwork kcore-bpf PROGS
  *                         load PROGS distinct socket filters and keep them;
  *                         read every JIT image through /proc/kcore (the
@@ -65,6 +78,7 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -208,6 +222,72 @@ static uint64_t pagemap_pfn(int pm, const void *addr)
 	if (!(e >> 63 & 1))
 		return 0;
 	return e & ((1ULL << 55) - 1);
+}
+
+static sigjmp_buf poison_jmp;
+
+static void on_poison_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(poison_jmp, 1);
+}
+
+static int secret_poison(long pages)
+{
+	long psz = sysconf(_SC_PAGESIZE), i;
+	int fd = syscall(__NR_memfd_secret, 0), pm, err = 0;
+	struct sigaction sa = { .sa_handler = on_poison_sigbus };
+	volatile long intact = 1;
+	volatile char *p;
+	const char *touch;
+	char buf[32];
+	uint64_t pfn;
+	int h;
+
+	if (pages < 3 || fd < 0 || ftruncate(fd, pages * psz)) {
+		perror("memfd_secret or ftruncate");
+		return 1;
+	}
+	p = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	for (i = 0; i < pages; i++)
+		if (i != 1)
+			p[i * psz] = (char)(i + 1);
+	if (p[psz]) {
+		fprintf(stderr, "page 1 does not read zero\n");
+		return 1;
+	}
+	pm = open("/proc/self/pagemap", O_RDONLY);
+	pfn = pm < 0 ? 0 : pagemap_pfn(pm, (const void *)(p + psz));
+	printf("poison_pfn %#llx\n", (unsigned long long)pfn);
+	if (!pfn) {
+		fprintf(stderr, "no PFN for page 1 in /proc/self/pagemap\n");
+		return 1;
+	}
+	h = open("/sys/kernel/debug/hwpoison/corrupt-pfn", O_WRONLY);
+	snprintf(buf, sizeof(buf), "%#llx\n", (unsigned long long)pfn);
+	if (h < 0 || write(h, buf, strlen(buf)) < 0)
+		err = errno;
+	if (h >= 0)
+		close(h);
+	printf("poison_inject %d\n", err);
+	sigaction(SIGBUS, &sa, NULL);
+	if (sigsetjmp(poison_jmp, 1))
+		touch = "sigbus";
+	else
+		touch = p[psz] == 0 ? "read" : "read_changed";
+	signal(SIGBUS, SIG_DFL);
+	printf("poison_touch %s\n", touch);
+	for (i = 0; i < pages; i++)
+		if (i != 1 && p[i * psz] != (char)(i + 1))
+			intact = 0;
+	printf("poison_others_intact %ld\n", intact);
+	munmap((void *)p, pages * psz);
+	close(fd);
+	return 0;
 }
 
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
@@ -996,6 +1076,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: pcwork secret PAGES [HOLD] | bpf PROGS [HOLD] |\n"
 		"       secret-node PAGES NODE [PFN] | secret-loop SECONDS PAGES [NODE] |\n"
+		"       secret-poison PAGES |\n"
 		"       kcore-bpf PROGS | kcore-secret PAGES |\n"
 		"       anon-node MIB NODE [HOLD]\n");
 }
@@ -1019,6 +1100,8 @@ int main(int argc, char **argv)
 				   argc > 4 ? strtoull(argv[4], NULL, 0) : 0);
 	if (!strcmp(argv[1], "secret-loop") && argc >= 4 && hold > 0)
 		return secret_loop(n, hold, argc > 4 ? strtol(argv[4], NULL, 0) : -1);
+	if (!strcmp(argv[1], "secret-poison") && argc == 3)
+		return secret_poison(n);
 	if (!strcmp(argv[1], "kcore-bpf") && argc == 3)
 		return kcore_bpf(n);
 	if (!strcmp(argv[1], "kcore-secret") && argc == 3)
