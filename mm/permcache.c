@@ -22,8 +22,10 @@
  * and alias, so reusing it at the same permission costs no TLB shootdown;
  * the flush is deferred until it changes class or is released.
  *
- * Callers: memfd_secret (SECRET pages, patches/0003) and the BPF JIT's
- * bpf_prog_pack (ROX packs, patches/0004).  See Documentation/mm/permcache.rst.
+ * Callers: memfd_secret (SECRET pages, mm/secretmem.c), the BPF JIT's
+ * bpf_prog_pack (ROX packs, kernel/bpf/core.c), and the page allocator's
+ * free path, which gives SECRET pages back (mm/page_alloc.c).  See
+ * Documentation/mm/permcache.rst.
  *
  * Locking: this file takes no lock of its own.  Frees look chunks up under
  * rcu_read_lock() and then take the chunk's node lock (pc_chunk.c).
