@@ -371,6 +371,20 @@ void pc_arch_untrack(struct page *page, unsigned int order)
 }
 
 /*
+ * The free path may run with interrupts off (the last put from any
+ * context): as if a spinlock were held, so that a sleep in there is caught.
+ */
+static bool sim_take_freed_page(struct page *page)
+{
+	bool taken;
+
+	shim_locks_held++;
+	taken = permcache_take_freed_page(page);
+	shim_locks_held--;
+	return taken;
+}
+
+/*
  * The page allocator's free path for a page whose count reached zero, as
  * free_pages_prepare() does it: the allocation record is undone; a
  * hardware-poisoned page is kept out of use, and given to
@@ -391,13 +405,13 @@ void sim_free_path(struct page *page)
 			      page_to_pfn(page));
 	sim_track[i] = false;
 	if (shim_page_hwpoison(page)) {
-		if (permcache && permcache_take_freed_page(page))
+		if (permcache && sim_take_freed_page(page))
 			sim.freed_back++;
 		return;
 	}
 	page->flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
 	page->private = 0;
-	if (permcache && permcache_take_freed_page(page)) {
+	if (permcache && sim_take_freed_page(page)) {
 		sim.freed_back++;
 		return;
 	}
