@@ -38,7 +38,7 @@
 #include <asm/text-patching.h>
 #include <asm/tlbflush.h>
 
-#include "../internal.h"
+#include "../../internal.h"	/* mm/internal.h, from mm/permcache/mm/ */
 #include "pc_internal.h"
 
 /*
