@@ -10,9 +10,10 @@
  *           node id first, ignoring permcache.reserve;
  *           read: how many the last write released
  *
- * The formats are ABI, documented in Documentation/admin-guide/permcache.rst:
- * fields are only ever added at the end of a line (nodes, chunks) or as new
- * lines (stats).
+ * A debugging interface, not ABI, documented in
+ * Documentation/admin-guide/permcache.rst; changes keep to its rule: fields
+ * are only ever added at the end of a line (nodes, chunks) or as new lines
+ * (stats), which the project's own tools rely on.
  *
  * Everything is read through the core's functions (permcache_get_stats(),
  * pc_node_walk_chunks()) and acted on through pc_node_release_idle().
