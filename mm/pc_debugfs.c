@@ -5,7 +5,8 @@
  *   stats   one "name value" per line: the event counters summed over all
  *           nodes, then the chunk and unit gauges of a walk of every node
  *   nodes   a header line, then one line per node with memory
- *   chunks  a header line, then one line per chunk on a node's lists
+ *   chunks  a header line, then one line per chunk on a node's lists (its
+ *           PFN only for readers who may see kernel addresses)
  *   shrink  write N: release up to N idle chunks now, node by node, lowest
  *           node id first, ignoring permcache.reserve;
  *           read: how many the last write released
@@ -24,6 +25,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/kallsyms.h>
 #include <linux/kstrtox.h>
 #include <linux/nodemask.h>
 #include <linux/seq_file.h>
@@ -104,11 +106,18 @@ static int pc_nodes_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(pc_nodes);
 
+struct pc_chunks_seq {
+	struct seq_file *m;
+	bool show_pfn;
+};
+
 static void pc_chunk_show(const struct pc_chunk *c, bool idle, void *data)
 {
-	struct seq_file *m = data;
+	struct pc_chunks_seq *s = data;
+	struct seq_file *m = s->m;
 
-	seq_printf(m, "%d 0x%lx %s %s %u %u %lu %s\n", c->nid, pc_chunk_pfn(c),
+	seq_printf(m, "%d 0x%lx %s %s %u %u %lu %s\n", c->nid,
+		   s->show_pfn ? pc_chunk_pfn(c) : 0UL,
 		   pc_class_names[c->cls], idle ? "idle" : "active",
 		   c->units.used, c->units.nr, c->flush_gen,
 		   c->alias ? "alias" : "-");
@@ -116,6 +125,15 @@ static void pc_chunk_show(const struct pc_chunk *c, bool idle, void *data)
 
 static int pc_chunks_show(struct seq_file *m, void *v)
 {
+	/*
+	 * A PFN tells where kernel memory is, as an address does: shown to
+	 * the readers /proc/kallsyms shows addresses to (kptr_restrict,
+	 * CAP_SYSLOG of the opener), 0 to others.
+	 */
+	struct pc_chunks_seq s = {
+		.m = m,
+		.show_pfn = kallsyms_show_value(m->file->f_cred),
+	};
 	int nid;
 
 	seq_puts(m, "node pfn class state used total flush_gen alias\n");
@@ -123,7 +141,7 @@ static int pc_chunks_show(struct seq_file *m, void *v)
 		struct pc_node *pn = pc_node(nid);
 
 		if (pn)
-			pc_node_walk_chunks(pn, pc_chunk_show, m);
+			pc_node_walk_chunks(pn, pc_chunk_show, &s);
 	}
 	return 0;
 }

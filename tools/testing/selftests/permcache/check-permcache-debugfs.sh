@@ -71,6 +71,23 @@ else
 fi
 cat $D/nodes
 
+# chunks shows PFNs only to readers /proc/kallsyms shows addresses to: with
+# kptr_restrict=2 nobody, root included, sees one.
+kr=$(cat /proc/sys/kernel/kptr_restrict)
+pfns() { awk 'NR > 1 && $2 != "0x0"' $D/chunks | wc -l; }
+seen=$(pfns)
+echo 2 > /proc/sys/kernel/kptr_restrict
+hidden=$(pfns)
+echo "$kr" > /proc/sys/kernel/kptr_restrict
+lines=$(($(wc -l < $D/chunks) - 1))
+if [ "$lines" -eq 0 ]; then
+	echo "# debugfs_pfns_restricted: no chunk listed, nothing to show or hide"
+elif [ "$seen" = "$lines" ] && [ "$hidden" = 0 ]; then
+	pass debugfs_pfns_restricted
+else
+	fail debugfs_pfns_restricted "kptr_restrict=$kr: $seen of $lines PFNs shown; kptr_restrict=2: $hidden shown"
+fi
+
 # The NUMA-aware shrinker: drop_caches reclaims every node.  With
 # permcache enabled, first leave three more idle SECRET chunks behind (1536
 # secret pages, faulted and freed), so that what is released stands out
