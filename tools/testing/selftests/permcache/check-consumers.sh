@@ -10,9 +10,9 @@
 # WARN they cause fails final-20-dmesg.sh.
 
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/neighbour-lib.sh"
 
 cd /tmp || exit 1
-D=/sys/kernel/debug/permcache
 enabled=$(cat /sys/module/permcache/parameters/enable 2>/dev/null)
 echo "permcache.enable=$enabled"
 
@@ -100,12 +100,11 @@ fi
 # The LRU: secret pages sit on the unevictable LRU while they are in their
 # file, as stock secretmem pages do (a permcache page used to be on none:
 # Unevictable did not count it, memory_failure() could not handle it).
-unev() { awk '$1 == "Unevictable:" { print $2 }' /proc/meminfo; }
-u0=$(unev)
+u0=$(meminfo Unevictable)
 pcwork secret 1024 4 > /tmp/unevictable.out 2>&1 &
 pid=$!
 sleep 2
-u1=$(unev)
+u1=$(meminfo Unevictable)
 wait $pid
 rc=$?
 echo "Unevictable: $u0 kB before, $u1 kB with 1024 secret pages (4096 kB) held"

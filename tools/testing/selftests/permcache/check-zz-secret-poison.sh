@@ -20,18 +20,17 @@
 # check-zz-hwpoison.sh, before final-*.sh.
 
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/neighbour-lib.sh"
 
 cd /tmp || exit 1
-D=/sys/kernel/debug/permcache
 H=/sys/kernel/debug/hwpoison/corrupt-pfn
-enabled=$(cat /sys/module/permcache/parameters/enable 2>/dev/null)
+enabled=$(enabled)
 echo "permcache.enable=$enabled"
 if [ ! -w $H ]; then
 	fail secret_poison_handled_as_stock "no $H (CONFIG_HWPOISON_INJECT is in the test config)"
 	exit 1
 fi
-st() { awk -v k="$1" '$1 == k { print $2 }' $D/stats 2>/dev/null; }
-a0=$(st alloc_secret) bf0=$(st bad_frees)
+a0=$(stat alloc_secret) bf0=$(stat bad_frees)
 lines=$(dmesg | wc -l)
 out=$(pcwork secret-poison 4 2>&1)
 rc=$?
@@ -40,7 +39,7 @@ new=$(dmesg | tail -n +$((lines + 1)))
 echo "$new" | grep -iE 'memory failure|hwpoison|poison'
 touch=$(echo "$out" | awk '$1 == "poison_touch" { print $2 }')
 intact=$(echo "$out" | awk '$1 == "poison_others_intact" { print $2 }')
-a1=$(st alloc_secret) bf1=$(st bad_frees)
+a1=$(stat alloc_secret) bf1=$(stat bad_frees)
 if [ "$rc" -ne 0 ]; then
 	fail secret_poison_handled_as_stock "pcwork secret-poison 4: exit $rc"
 elif [ "$enabled" = Y ] && [ "$((a1 - a0))" -lt 4 ]; then

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # neighbour-lib.sh - helpers for the "good neighbour" checks (design
-# invariant 8), sourced after lib.sh by check-neighbour-*.sh and
-# check-zz-hwpoison.sh: the permcache debugfs files, the direct-map split
-# counters and a way to run a write that may never return.
+# invariant 8), sourced after lib.sh by check-neighbour-*.sh,
+# check-zz-*.sh and check-consumers.sh: the permcache debugfs files,
+# /proc/meminfo, the direct-map split counters and a way to run a write
+# that may never return.
 
 D=/sys/kernel/debug/permcache
 P=/sys/module/permcache/parameters

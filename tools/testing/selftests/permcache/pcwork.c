@@ -123,25 +123,38 @@ static int print_nodes(void *addr)
 	return found ? 0 : -1;
 }
 
-static int secret(long pages, long hold)
+/* A memfd_secret file of @pages pages, mapped read-write at *@p: its fd. */
+static int memfd_secret_map(long pages, char **p)
 {
-	long psz = sysconf(_SC_PAGESIZE), i;
+	long psz = sysconf(_SC_PAGESIZE);
 	int fd = syscall(__NR_memfd_secret, 0);
-	char *p;
 
 	if (fd < 0) {
 		perror("memfd_secret");
-		return 1;
+		return -1;
 	}
 	if (ftruncate(fd, pages * psz)) {
 		perror("ftruncate");
-		return 1;
+		close(fd);
+		return -1;
 	}
-	p = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED) {
+	*p = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (*p == MAP_FAILED) {
 		perror("mmap");
-		return 1;
+		close(fd);
+		return -1;
 	}
+	return fd;
+}
+
+static int secret(long pages, long hold)
+{
+	long psz = sysconf(_SC_PAGESIZE), i;
+	char *p;
+	int fd = memfd_secret_map(pages, &p);
+
+	if (fd < 0)
+		return 1;
 	for (i = 0; i < pages; i++)
 		p[i * psz] = (char)i;
 	for (i = 0; i < pages; i++)
@@ -224,6 +237,19 @@ static uint64_t pagemap_pfn(int pm, const void *addr)
 	return e & ((1ULL << 55) - 1);
 }
 
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	char msg[64];
+	int n;
+
+	(void)sig;
+	(void)uc;
+	n = snprintf(msg, sizeof(msg), "sigbus %p\n", si->si_addr);
+	if (write(1, msg, n) < 0)
+		_exit(4);
+	_exit(3);
+}
+
 static sigjmp_buf poison_jmp;
 
 static void on_poison_sigbus(int sig)
@@ -235,24 +261,22 @@ static void on_poison_sigbus(int sig)
 static int secret_poison(long pages)
 {
 	long psz = sysconf(_SC_PAGESIZE), i;
-	int fd = syscall(__NR_memfd_secret, 0), pm, err = 0;
 	struct sigaction sa = { .sa_handler = on_poison_sigbus };
 	volatile long intact = 1;
+	int fd, pm, h, err = 0;
 	volatile char *p;
 	const char *touch;
-	char buf[32];
+	char buf[32], *map;
 	uint64_t pfn;
-	int h;
 
-	if (pages < 3 || fd < 0 || ftruncate(fd, pages * psz)) {
-		perror("memfd_secret or ftruncate");
+	if (pages < 3) {
+		fprintf(stderr, "secret-poison needs 3 pages or more\n");
 		return 1;
 	}
-	p = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED) {
-		perror("mmap");
+	fd = memfd_secret_map(pages, &map);
+	if (fd < 0)
 		return 1;
-	}
+	p = map;
 	for (i = 0; i < pages; i++)
 		if (i != 1)
 			p[i * psz] = (char)(i + 1);
@@ -288,42 +312,6 @@ static int secret_poison(long pages)
 	munmap((void *)p, pages * psz);
 	close(fd);
 	return 0;
-}
-
-static void on_sigbus(int sig, siginfo_t *si, void *uc)
-{
-	char msg[64];
-	int n;
-
-	(void)sig;
-	(void)uc;
-	n = snprintf(msg, sizeof(msg), "sigbus %p\n", si->si_addr);
-	if (write(1, msg, n) < 0)
-		_exit(4);
-	_exit(3);
-}
-
-static int memfd_secret_map(long pages, char **p)
-{
-	long psz = sysconf(_SC_PAGESIZE);
-	int fd = syscall(__NR_memfd_secret, 0);
-
-	if (fd < 0) {
-		perror("memfd_secret");
-		return -1;
-	}
-	if (ftruncate(fd, pages * psz)) {
-		perror("ftruncate");
-		close(fd);
-		return -1;
-	}
-	*p = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (*p == MAP_FAILED) {
-		perror("mmap");
-		close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 static int secret_node(long pages, long node, uint64_t want_pfn)
