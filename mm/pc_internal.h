@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * permcache internal types and the narrow boundaries between its files:
- * unit sub-allocation (pc_unit.c), flush generations (pc_flush.c), chunk
- * lifecycle (pc_chunk.c), node caches and node choice (numa/pc_node.c) and
- * the arch boundary (pc_arch_x86.c in the kernel, the direct-map and TLB
- * models in tools/testing/permcache/).
+ * unit sub-allocation (pc_unit.c), flush generations (pc_flush.c), what
+ * happens to one chunk (pc_chunk.c), node caches, the lists and counters
+ * of a node, and node choice (numa/pc_node.c), and the arch boundary
+ * (pc_arch_x86.c in the kernel, the direct-map and TLB models in
+ * tools/testing/permcache/).  Calls go one way: the entry points
+ * (permcache.c) and the files that serve other subsystems (pc_secret.c,
+ * shrinker/, pc_neighbour.c, pc_debugfs.c) call the node caches and
+ * chunks, which call the arch boundary and never call back.
  *
  * Nothing here is for use outside permcache.
  */
@@ -47,6 +51,64 @@ static inline u8 pc_class_fill(unsigned int cls)
 {
 	return cls == PERMCACHE_SECRET ? PC_FILL_ZERO : PC_FILL_TRAP;
 }
+
+/* ---- counters and snapshots: permcache.c, read by pc_debugfs.c ---- */
+
+/*
+ * Event counters, kept per node and summed on read.  debugfs prints them
+ * under the names in permcache_stat_names[], in this order.
+ */
+enum permcache_stat_item {
+	PERMCACHE_STAT_ALLOC_SECRET,
+	PERMCACHE_STAT_FREE_SECRET,
+	PERMCACHE_STAT_ALLOC_TEXT,
+	PERMCACHE_STAT_FREE_TEXT,
+	PERMCACHE_STAT_ALLOC_FAILED,
+	PERMCACHE_STAT_ALLOC_REMOTE,
+	PERMCACHE_STAT_CHUNKS_ACQUIRED,
+	PERMCACHE_STAT_CHUNKS_RELEASED,
+	PERMCACHE_STAT_ACQUIRE_FAILED,
+	PERMCACHE_STAT_REUSE_SAME_CLASS,
+	PERMCACHE_STAT_CLASS_CHANGES,
+	PERMCACHE_STAT_FLUSHES,
+	PERMCACHE_STAT_FLUSHES_AVOIDED,
+	PERMCACHE_STAT_BAD_FREES,
+	PERMCACHE_STAT_SHRINK_SCANS,
+	PERMCACHE_STAT_SHRINK_FREED,
+	PERMCACHE_STAT_SECRET_ZEROED,
+	PERMCACHE_STAT_ZERO_BATCHES,
+	PERMCACHE_STAT_HWPOISONED,
+	PERMCACHE_NR_STAT_ITEMS,
+};
+
+extern const char * const permcache_stat_names[PERMCACHE_NR_STAT_ITEMS];
+
+/* Index of chunks that serve no class yet (clean) in permcache_stats.chunks. */
+#define PERMCACHE_CLEAN PERMCACHE_NR_CLASSES
+
+/**
+ * struct permcache_stats - a snapshot of one node, or of all nodes summed
+ * @item: event counters, indexed by enum permcache_stat_item.
+ * @chunks: chunks owned, by class; [PERMCACHE_CLEAN] for clean chunks.
+ * @idle: chunks with no unit in use, by class; [PERMCACHE_CLEAN] as above.
+ * @units_used: units in use, by class.
+ * @units_total: units in the chunks of that class.
+ * @zero_pending: freed SECRET pages waiting to be zeroed; their units still
+ *	count in @units_used until they are.
+ * @retired: chunks out of service for a hardware-poisoned page; they count
+ *	in @chunks, @units_used and @units_total of their class, never in @idle.
+ */
+struct permcache_stats {
+	unsigned long item[PERMCACHE_NR_STAT_ITEMS];
+	unsigned long chunks[PERMCACHE_NR_CLASSES + 1];
+	unsigned long idle[PERMCACHE_NR_CLASSES + 1];
+	unsigned long units_used[PERMCACHE_NR_CLASSES];
+	unsigned long units_total[PERMCACHE_NR_CLASSES];
+	unsigned long zero_pending;
+	unsigned long retired;
+};
+
+int permcache_get_stats(int nid, struct permcache_stats *st);
 
 /* ---- unit sub-allocator: pc_unit.c ---- */
 
@@ -159,7 +221,7 @@ static inline unsigned long pc_chunk_pfn(const struct pc_chunk *c)
  * @nr_chunks: chunks this node owns, busy ones included.
  * @nr_idle: chunks on the @idle lists.
  * @retired: chunks taken out of service because a page of theirs is
- *	hardware-poisoned (see pc_chunk.c).
+ *	hardware-poisoned (see pc_node_retire()).
  * @nr_retired: chunks on @retired.
  * @shrink_credit: pages the shrinker was asked to scan that did not yet
  *	add up to a whole chunk.
@@ -201,6 +263,46 @@ struct pc_node *pc_node(int nid);
 int pc_node_home(int nid);
 int pc_node_fallback(int home, int i);
 
+/*
+ * Node cache operations, on a node's lists and counters.  Chunks whose
+ * pages or units they touch come and go through pc_chunk.c.
+ */
+int pc_chunks_acquire(const int *nids, unsigned int nr);
+long pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
+		   unsigned int nr, bool may_block, struct pc_chunk **chunkp);
+bool pc_node_requeue(struct pc_node *pn, struct pc_chunk *c, bool was_full);
+unsigned int pc_node_zero_dirty(struct pc_node *pn);
+unsigned int pc_node_release_idle(struct pc_node *pn, unsigned int keep,
+				  unsigned int max);
+int pc_release_range(unsigned long start_pfn, unsigned long nr_pages);
+void pc_node_offline_idle(struct pc_node *pn);
+void pc_node_retire(struct pc_node *pn, struct pc_chunk *c);
+void pc_node_retire_units(struct pc_node *pn, struct pc_chunk *c,
+			  unsigned int start, unsigned int nr);
+void pc_node_snapshot(struct pc_node *pn, struct permcache_stats *st);
+typedef void (*pc_chunk_fn)(const struct pc_chunk *c, bool idle, void *data);
+void pc_node_walk_chunks(struct pc_node *pn, pc_chunk_fn fn, void *data);
+
+struct work_struct;
+void pc_node_set_trim_work(struct work_struct *work);
+void pc_node_trim_later(void);
+
+/*
+ * After the buddy allocator of a node had no free 2 MiB block, allocations
+ * there take cached chunks or fall back for this long rather than try an
+ * order-9 allocation (with its compaction) at every fault.
+ */
+#define PC_ACQUIRE_BACKOFF_MS	100
+
+/*
+ * Freed SECRET pages zeroed together, with one local TLB flush: more than
+ * x86's tlb_single_page_flush_ceiling (33), above which one flush of the
+ * whole local TLB is cheaper than a flush per page.
+ */
+#define PC_ZERO_BATCH		64
+/* ...and a batch that does not fill is zeroed this long after its first. */
+#define PC_ZERO_DELAY_MS	10
+
 static inline void pc_stat_add(struct pc_node *pn,
 			       enum permcache_stat_item item, long n)
 {
@@ -241,64 +343,44 @@ struct pc_config {
 
 extern struct pc_config pc_config;
 
-/* ---- chunk lifecycle and allocation core: pc_chunk.c ---- */
+/* ---- one chunk: lifecycle, class, units, lookups: pc_chunk.c ---- */
 
 struct pc_chunk *pc_chunk_lookup_pfn(unsigned long pfn);
 struct pc_chunk *pc_chunk_lookup_alias(unsigned long addr);
-int pc_chunks_acquire(const int *nids, unsigned int nr);
-long pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
-		   unsigned int nr, bool may_block, struct pc_chunk **chunkp);
+struct pc_chunk *pc_chunk_create(int nid, bool *no_block);
+int pc_chunk_publish(struct pc_chunk *c);
+void pc_chunk_unpublish(struct pc_chunk *c);
+void pc_chunk_destroy(struct pc_chunk *c);
+int pc_chunk_set_class(struct pc_node *pn, struct pc_chunk *c,
+		       enum permcache_class cls);
 int pc_chunk_text_run(struct pc_chunk *c, unsigned long addr, size_t len,
 		      bool whole, enum permcache_class *clsp,
 		      unsigned int *startp, unsigned int *nrp);
 int pc_chunk_free_units(struct pc_chunk *c, enum permcache_class cls,
 			unsigned int start, unsigned int nr);
-int pc_chunk_free_secret(struct pc_chunk *c, struct page *page);
-unsigned int pc_node_zero_dirty(struct pc_node *pn);
-unsigned int pc_node_release_idle(struct pc_node *pn, unsigned int keep,
-				  unsigned int max);
-int pc_release_range(unsigned long start_pfn, unsigned long nr_pages);
+int pc_chunk_free_secret(struct pc_chunk *c, struct page *page,
+			 bool *zero_later);
 void pc_chunk_set_offline(struct pc_chunk *c, bool offline);
-void pc_node_offline_idle(struct pc_node *pn);
+void pc_chunk_offline_unused(struct pc_chunk *c);
 bool pc_chunk_pages_poisoned(const struct pc_chunk *c, unsigned int first,
 			     unsigned int nr);
 bool pc_chunk_retire_if_poisoned(struct pc_chunk *c, long start,
 				 unsigned int nr);
-void pc_node_retire(struct pc_node *pn, struct pc_chunk *c);
 extern bool pc_acquire_blocked;
+bool pc_chunk_unmap_begin(void);
+void pc_chunk_unmap_end(void);
 void pc_block_unmapping(void);
 void pc_unblock_unmapping(void);
-
-/*
- * After the buddy allocator of a node had no free 2 MiB block, allocations
- * there take cached chunks or fall back for this long rather than try an
- * order-9 allocation (with its compaction) at every fault.
- */
-#define PC_ACQUIRE_BACKOFF_MS	100
-
-/*
- * Freed SECRET pages zeroed together, with one local TLB flush: more than
- * x86's tlb_single_page_flush_ceiling (33), above which one flush of the
- * whole local TLB is cheaper than a flush per page.
- */
-#define PC_ZERO_BATCH		64
-/* ...and a batch that does not fill is zeroed this long after its first. */
-#define PC_ZERO_DELAY_MS	10
-void pc_node_snapshot(struct pc_node *pn, struct permcache_stats *st);
-typedef void (*pc_chunk_fn)(const struct pc_chunk *c, bool idle, void *data);
-void pc_node_walk_chunks(struct pc_node *pn, pc_chunk_fn fn, void *data);
 
 /* ---- shrinker and trimming: shrinker/pc_shrinker.c ---- */
 
 int pc_shrinker_init(void);
-void pc_trim_schedule(void);
 void pc_trim_wait(void);
 
 /* ---- SECRET pages back from the page allocator: pc_secret.c ---- */
 
 int pc_secret_init(void);
 void pc_secret_sweep_node(struct pc_node *pn);
-void pc_secret_zero_later(void);
 
 /* ---- the kernel's other users of the same memory: pc_neighbour.c ---- */
 
@@ -314,6 +396,17 @@ unsigned long pc_flush_gen_need(void);
 bool pc_flush_gen_done(unsigned long need);
 void pc_flush_now(struct pc_node *pn);
 void pc_flush_sync(struct pc_node *pn, unsigned long need);
+
+/*
+ * ---- entry points with no consumer: permcache.c ----
+ *
+ * The benchmark and the tests free SECRET pages and write text through
+ * these; the consumers do not (secretmem's pages go at their last
+ * put_page(), bpf_prog_pack writes through bpf_arch_text_copy()).
+ */
+int permcache_free_secret(struct page *page);
+int permcache_copy_text(void *dst, const void *src, size_t len);
+int permcache_set_text(void *dst, int c, size_t len);
 
 /* ---- misuse reports: permcache.c ---- */
 

@@ -26,7 +26,7 @@
  * notifier refuse with -EBUSY, and nothing is lost.  Chunks never come from
  * ZONE_MOVABLE (GFP_KERNEL), so movable memory stays offlinable as ever.
  *
- * A chunk that retired for a hardware-poisoned page (pc_chunk.c) keeps its
+ * A chunk that retired for a hardware-poisoned page (numa/pc_node.c) keeps its
  * poisoned and unused pages logically offline, so the snapshot skips them;
  * while a page of a retired SECRET chunk is still in use, hibernation is
  * refused as for any SECRET page.  A poisoned page under live text of a

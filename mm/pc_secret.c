@@ -19,11 +19,12 @@
  * (process context, on a WQ_MEM_RECLAIM workqueue) gives the page back the
  * reference its chunk holds on
  * every page not handed out, and frees its unit, to be zeroed in a batch
- * (pc_chunk.c) before it is handed out again.  Until then the unit stays in
- * use, so the chunk cannot be released.
+ * (numa/pc_node.c) before it is handed out again.  Until then the unit
+ * stays in use, so the chunk cannot be released.
  *
  * The same work zeroes the freed pages that wait in a batch that did not
- * fill (pc_chunk.c), PC_ZERO_DELAY_MS after the first of them.
+ * fill, PC_ZERO_DELAY_MS after the first of them: pc_chunk_free_secret()
+ * says when a page started a batch, and the sweep queues the work then.
  *
  * Locking: any context adds to a node's @freed; the sweep takes it whole
  * under the node's sweep_lock (a mutex: whoever sweeps finds every page
@@ -44,6 +45,17 @@
 static void pc_secret_sweep_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(pc_secret_sweep_work, pc_secret_sweep_fn);
 static struct workqueue_struct *pc_secret_wq;
+
+/*
+ * Called when a node's dirty list gets its first page: a batch that does
+ * not fill up is zeroed by the sweep work within PC_ZERO_DELAY_MS, so that
+ * the pages and the chunks they keep in use do not wait for the next free.
+ */
+static void pc_secret_zero_later(void)
+{
+	queue_delayed_work(pc_secret_wq, &pc_secret_sweep_work,
+			   msecs_to_jiffies(PC_ZERO_DELAY_MS));
+}
 
 /**
  * pc_secret_init() - set up the workqueue of the sweep
@@ -85,7 +97,7 @@ static struct page *pc_llnode_page(struct llist_node *node)
  * Called by the page allocator only.  The page is queued to have its unit
  * freed and to be zeroed; nothing is written to it here.  A poisoned page
  * is never zeroed or handed out again: the sweep finds it poisoned and
- * retires its chunk (pc_chunk.c).
+ * retires its chunk (numa/pc_node.c).
  *
  * Context: Any context the page allocator frees pages in, with interrupts
  * off included; does not sleep.
@@ -135,6 +147,7 @@ void pc_secret_sweep_node(struct pc_node *pn)
 	node = llist_reverse_order(llist_del_all(&pn->freed));
 	llist_for_each_safe(node, next, node) {
 		struct page *page = pc_llnode_page(node);
+		bool zero_later = false;
 		struct pc_chunk *c;
 		int err = -EINVAL;
 
@@ -154,8 +167,10 @@ void pc_secret_sweep_node(struct pc_node *pn)
 		rcu_read_lock();
 		c = pc_chunk_lookup_pfn(page_to_pfn(page));
 		if (c)
-			err = pc_chunk_free_secret(c, page);
+			err = pc_chunk_free_secret(c, page, &zero_later);
 		rcu_read_unlock();
+		if (zero_later)
+			pc_secret_zero_later();
 		/* A kernel bug: the page stays out of use, its chunk kept. */
 		if (WARN_ON_ONCE(err))
 			pc_stat_inc(pn, PERMCACHE_STAT_BAD_FREES);
@@ -175,19 +190,4 @@ static void pc_secret_sweep_fn(struct work_struct *work)
 		pc_secret_sweep_node(pn);
 		pc_node_zero_dirty(pn);
 	}
-}
-
-/**
- * pc_secret_zero_later() - zero the freed SECRET pages of every node soon
- *
- * Called when a node's dirty list gets its first page: a batch that does
- * not fill up is zeroed by the sweep work within PC_ZERO_DELAY_MS, so that
- * the pages and the chunks they keep in use do not wait for the next free.
- *
- * Context: Any context that may queue work.
- */
-void pc_secret_zero_later(void)
-{
-	queue_delayed_work(pc_secret_wq, &pc_secret_sweep_work,
-			   msecs_to_jiffies(PC_ZERO_DELAY_MS));
 }

@@ -166,9 +166,7 @@ static long pc_alloc(int home, enum permcache_class cls, unsigned int nr,
 /**
  * permcache_alloc_secret() - allocate a page with no kernel mapping
  * @nid: node to allocate on, or NUMA_NO_NODE for this CPU's node.
- * @gfp: GFP_KERNEL-like flags; without __GFP_DIRECT_RECLAIM only chunks
- *	already cached as SECRET are used; with __GFP_THISNODE no other node
- *	is tried.
+ * @gfp: the caller's allocation flags, as for alloc_pages_node().
  *
  * The page is zeroed, is not in the direct map or any other kernel mapping,
  * and has a reference count of one.  It comes from @nid, or from the nearest
@@ -178,8 +176,25 @@ static long pc_alloc(int home, enum permcache_class cls, unsigned int nr,
  * table check, allocation profiling): whoever drops its last reference frees
  * it, through the page allocator, which gives it back to permcache.
  *
+ * @gfp is never widened.  Without __GFP_DIRECT_RECLAIM only chunks already
+ * cached as SECRET serve: no chunk is acquired or converted, no sweep runs.
+ * With __GFP_THISNODE no other node is tried.  Without __GFP_FS (__GFP_IO),
+ * everything permcache allocates to serve the call (the 2 MiB chunk, its
+ * struct and bitmaps, xarray nodes, page tables of a direct-map split)
+ * runs in a memalloc_nofs_save() (memalloc_noio_save()) scope, so that
+ * reclaim does not recurse into the filesystem (or start I/O), as
+ * __vmalloc_node_range() does for such a caller's page tables.  The
+ * allocation record (page_owner) is made with @gfp itself.  The page
+ * is always zeroed; it is not charged to a memcg here (__GFP_ACCOUNT is
+ * ignored): secretmem charges it when it adds it to its page cache.
+ *
  * Context: Process context; sleeps only if @gfp allows blocking.
- * Return: the page, ERR_PTR(-EINVAL) for a bad @nid, or ERR_PTR(-ENOMEM).
+ * Return: the page, or an ERR_PTR(), never NULL: ERR_PTR(-EINVAL) for a
+ * bad @nid, ERR_PTR(-ENOMEM) if no chunk could serve.  alloc_pages()
+ * returns NULL, since its failure has one meaning; a consumer of permcache
+ * always has a stock path to fall back to, and the error tells a caller's
+ * bug from an empty cache.  The consumer, mm/secretmem.c, tests IS_ERR()
+ * and falls back to folio_alloc().
  */
 struct page *permcache_alloc_secret(int nid, gfp_t gfp)
 {
@@ -231,9 +246,14 @@ struct page *permcache_alloc_secret(int nid, gfp_t gfp)
  * reference, the page is back in its chunk on return, waiting to be zeroed
  * (its unit is free once it is).
  *
+ * Not for consumers (it is in pc_internal.h, not include/linux/permcache.h):
+ * they free with put_page(), as secretmem does.  The benchmark and the
+ * tests call it, to free a page and find it back in its chunk.
+ *
  * Context: Process context; may sleep.
  * Return: 0, or -EINVAL (with a warning, once) if @page is not a SECRET
  * page permcache handed out, or has no reference left (freed already).
+ * Unlike put_page() it returns a result, so that tests see a refused free.
  */
 int permcache_free_secret(struct page *page)
 {
@@ -273,11 +293,23 @@ static bool pc_is_text_class(enum permcache_class cls)
  *
  * The memory lies in the module range (within rel32 reach of kernel text),
  * is mapped at its final permission and never writable, and reads as INT3
- * (0xcc) until written with permcache_copy_text() or permcache_set_text().
+ * (0xcc) until written through the arch text-poke path (text_poke_copy(),
+ * as bpf_arch_text_copy() does).
  *
- * Context: Process context; may sleep.
- * Return: the address, ERR_PTR(-EINVAL) for a bad @cls, @nid or a zero
- * @size, ERR_PTR(-E2BIG) if @size exceeds a chunk, or ERR_PTR(-ENOMEM).
+ * There is no gfp argument: like execmem_alloc() and module_alloc(), this
+ * allocates in GFP_KERNEL context (a chunk, its bookkeeping, a vmalloc area
+ * and its page tables), and its caller, bpf_prog_pack under its mutex, is
+ * in such a context.  A caller inside a memalloc_nofs_save() or
+ * memalloc_noio_save() scope has it honoured by every allocation made here.
+ *
+ * Context: Process context; may sleep (GFP_KERNEL).
+ * Return: the address, or an ERR_PTR(), never NULL: ERR_PTR(-EINVAL) for
+ * a bad @cls, @nid or a zero @size, ERR_PTR(-E2BIG) if @size exceeds a
+ * chunk, ERR_PTR(-ENOMEM) if no chunk could serve.  execmem_alloc() and
+ * vmalloc() return NULL; as for permcache_alloc_secret(), the consumer
+ * falls back to its stock path on any error and the error tells a caller's
+ * bug from an empty cache.  The consumer, bpf_prog_pack in
+ * kernel/bpf/core.c, tests IS_ERR() and falls back to bpf_jit_alloc_exec().
  */
 void *permcache_alloc_text(enum permcache_class cls, size_t size, int nid)
 {
@@ -313,7 +345,10 @@ void *permcache_alloc_text(enum permcache_class cls, size_t size, int nid)
  *
  * Context: Process context; may sleep.
  * Return: 0, or -EINVAL (with a warning, once) if @addr and @size are not
- * exactly one live allocation.
+ * exactly one live allocation; a refused free changes nothing.
+ * execmem_free() and vfree() return nothing; this returns the result so
+ * that a caller can tell a refused free (its memory is then leaked rather
+ * than reused) and tests can check it.  bpf_prog_pack WARNs on it.
  */
 int permcache_free_text(void *addr, size_t size)
 {
@@ -401,6 +436,10 @@ static bool pc_text_range_ok(const void *dst, size_t len)
  * Writes go through the arch text-poke path (x86 text_poke_copy()); no
  * writable mapping of the text ever exists.
  *
+ * Not for consumers (it is in pc_internal.h): bpf_prog_pack writes with
+ * bpf_arch_text_copy().  The benchmark and the tests call it; it checks
+ * that the range is text a caller owns before it pokes.
+ *
  * Context: Process context; may sleep.
  * Return: 0, or -EINVAL if the range is not inside permcache text.
  */
@@ -418,6 +457,8 @@ int permcache_copy_text(void *dst, const void *src, size_t len)
  * @c: byte value.
  * @len: bytes.
  *
+ * Not for consumers (it is in pc_internal.h): only the tests call it.
+ *
  * Context: Process context; may sleep.
  * Return: 0, or -EINVAL if the range is not inside permcache text.
  */
@@ -433,6 +474,9 @@ int permcache_set_text(void *dst, int c, size_t len)
  * permcache_get_stats() - snapshot the counters and chunks of one or all nodes
  * @nid: node, or NUMA_NO_NODE for the sum over all nodes.
  * @st: filled in.
+ *
+ * For debugfs, the benchmark and the tests; not for consumers (it is in
+ * pc_internal.h).
  *
  * Context: Process context; does not sleep.
  * Return: 0, or -EINVAL if @nid has no permcache node.

@@ -24,8 +24,10 @@
  * credited to the reclaim in progress (mm_account_reclaimed_pages()).
  *
  * Trimming keeps idle chunks at or below permcache.max_idle without memory
- * pressure: a free that leaves more idle chunks on a node schedules a work
- * item, because the free path must not sleep and releasing does.
+ * pressure: a free that leaves more idle chunks on a node has the node
+ * caches queue this file's trim work, which pc_shrinker_init() registered
+ * with them (pc_node_set_trim_work()), because the free path must not
+ * sleep and releasing does.  The node caches never call this file.
  *
  * The shrinker is not memcg aware, on purpose: chunks are not charged to any
  * memcg (secret pages are charged by their consumer when handed out), so a
@@ -140,16 +142,6 @@ static void pc_trim_fn(struct work_struct *work)
 static DECLARE_WORK(pc_trim_work, pc_trim_fn);
 
 /**
- * pc_trim_schedule() - release idle chunks above max_idle, soon
- *
- * Context: Process context; does not sleep.
- */
-void pc_trim_schedule(void)
-{
-	schedule_work(&pc_trim_work);
-}
-
-/**
  * pc_trim_wait() - wait until a scheduled trim has run
  *
  * Context: Process context; sleeps.
@@ -160,13 +152,16 @@ void pc_trim_wait(void)
 }
 
 /**
- * pc_shrinker_init() - register the NUMA-aware shrinker
+ * pc_shrinker_init() - register the trim work and the NUMA-aware shrinker
+ *
+ * The trim work is registered even if the shrinker cannot be.
  *
  * Context: Process context, once, after the node caches exist.
  * Return: 0, or -ENOMEM.
  */
 int pc_shrinker_init(void)
 {
+	pc_node_set_trim_work(&pc_trim_work);
 	pc_shrinker = shrinker_alloc(SHRINKER_NUMA_AWARE, "permcache");
 	if (!pc_shrinker)
 		return -ENOMEM;

@@ -211,6 +211,8 @@ struct page *pc_arch_alloc_chunk(int nid)
 	int r;
 
 	might_sleep();
+	/* The kernel's alloc_pages_node(GFP_KERNEL | __GFP_THISNODE | ...). */
+	shim_gfp_reclaim(GFP_KERNEL);
 	for (r = 0; r < sim.nr_regions; r++) {
 		struct sim_region *reg = &sim.reg[r];
 
@@ -519,6 +521,8 @@ int pc_arch_map_alias(struct pc_chunk *c)
 	u8 perm;
 
 	might_sleep();
+	/* The kernel's vmalloc area (GFP_KERNEL) and its page tables. */
+	shim_gfp_reclaim(GFP_KERNEL);
 	if (r < 0)
 		return -EINVAL;
 	if (sim.fail_map_alias) {

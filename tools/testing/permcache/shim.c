@@ -40,6 +40,18 @@ void shim_lock_error(const char *file, int line, const char *what)
 	printf("LOCK ERROR: %s:%d: %s\n", file, line, what);
 }
 
+/*
+ * Would reclaim under an allocation with @gfp be allowed into the filesystem
+ * (start I/O)?  The scopes narrow @gfp as current_gfp_context() does.
+ */
+void shim_gfp_reclaim(gfp_t gfp)
+{
+	if ((gfp & __GFP_FS) && !shim_nofs_depth && !shim_noio_depth)
+		shim_kmalloc_may_fs++;
+	if ((gfp & __GFP_IO) && !shim_noio_depth)
+		shim_kmalloc_may_io++;
+}
+
 void *shim_kmalloc(size_t size, gfp_t gfp)
 {
 	void *p;
@@ -50,9 +62,7 @@ void *shim_kmalloc(size_t size, gfp_t gfp)
 		shim_kmalloc_fail--;
 		return NULL;
 	}
-	/* Would this allocation's reclaim be allowed into the filesystem? */
-	if ((gfp & __GFP_FS) && !shim_nofs_depth && !shim_noio_depth)
-		shim_kmalloc_may_fs++;
+	shim_gfp_reclaim(gfp);
 	p = (gfp & __GFP_ZERO) ? calloc(1, size ? size : 1) : malloc(size ? size : 1);
 	if (p)
 		shim_kmalloc_live++;
@@ -257,6 +267,8 @@ void *xa_store(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp)
 
 		if (gfpflags_allow_blocking(gfp))
 			might_sleep();
+		/* New xarray nodes, allocated with @gfp. */
+		shim_gfp_reclaim(gfp);
 		if (shim_kmalloc_fail) {
 			shim_kmalloc_fail--;
 			return xa_mk_err_shim(-ENOMEM);
@@ -330,7 +342,7 @@ unsigned long shim_reclaimed_pages;
 struct notifier_block *shim_pm_notifier;
 struct notifier_block *shim_memory_notifier;
 int shim_nofs_depth, shim_noio_depth;
-unsigned long shim_kmalloc_may_fs;
+unsigned long shim_kmalloc_may_fs, shim_kmalloc_may_io;
 long shim_nr_mlock;
 unsigned long jiffies;
 

@@ -836,7 +836,8 @@ static inline struct zoneref *first_zones_zonelist(int nid, int highest,
 
 /* ---- scoped allocation constraints (sched/mm.h): counted, for tests ---- */
 extern int shim_nofs_depth, shim_noio_depth;
-extern unsigned long shim_kmalloc_may_fs;
+extern unsigned long shim_kmalloc_may_fs, shim_kmalloc_may_io;
+void shim_gfp_reclaim(gfp_t gfp);
 static inline unsigned int memalloc_nofs_save(void) { return shim_nofs_depth++; }
 static inline void memalloc_nofs_restore(unsigned int f) { shim_nofs_depth = f; }
 static inline unsigned int memalloc_noio_save(void) { return shim_noio_depth++; }

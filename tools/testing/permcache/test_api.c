@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * API tests: the public interface of include/linux/permcache.h on a small
- * simulated machine, asserting what a caller sees (return values, node ids,
- * counter deltas, flushes) with the invariant checker after each step.
+ * API tests: the entry points of mm/permcache.c (the consumers' interface,
+ * include/linux/permcache.h, and the ones pc_internal.h keeps for debugfs,
+ * the benchmark and the tests) on a small simulated machine, asserting what
+ * a caller sees (return values, node ids, counter deltas, flushes) with the
+ * invariant checker after each step.
  */
 #include "harness.h"
 
@@ -759,6 +761,37 @@ static void nofs_callers_allocate_nothing_that_may_enter_the_fs(void)
 }
 
 /*
+ * A GFP_NOIO caller (a block driver, swap) must not start I/O through
+ * reclaim in any allocation made for a new chunk: the chunk, its struct
+ * and bitmaps, the xarray entry that finds it.  The GFP_KERNEL allocation
+ * on the other node shows that those allocations are seen at all.
+ */
+static void noio_callers_allocate_nothing_that_may_start_io(void)
+{
+	struct page *page, *control;
+
+	boot(2, 2, 4, 0);
+	shim_kmalloc_may_fs = 0;
+	shim_kmalloc_may_io = 0;
+	control = permcache_alloc_secret(1, GFP_KERNEL);
+	H_EXPECT(!IS_ERR(control), "GFP_KERNEL allocation failed");
+	H_EXPECT(shim_kmalloc_may_io > 0, "a new chunk allocated nothing");
+	shim_kmalloc_may_fs = 0;
+	shim_kmalloc_may_io = 0;
+	page = permcache_alloc_secret(0, GFP_NOIO | __GFP_THISNODE);
+	H_EXPECT(!IS_ERR(page), "GFP_NOIO allocation failed");
+	H_EQ(h_stat(PERMCACHE_STAT_CHUNKS_ACQUIRED), 2);
+	H_EQ(shim_kmalloc_may_io, 0);
+	H_EQ(shim_kmalloc_may_fs, 0);
+	H_EQ(shim_noio_depth, 0);
+	if (!IS_ERR(page))
+		H_EQ(permcache_free_secret(page), 0);
+	if (!IS_ERR(control))
+		H_EQ(permcache_free_secret(control), 0);
+	done();
+}
+
+/*
  * Freed text that already traps (bpf_prog_pack invalidates each program,
  * then frees the whole pack) is read, not poked 512 times again; other
  * freed text is poked back to traps.
@@ -823,6 +856,8 @@ const struct h_test h_api_tests[] = {
 	  freed_text_that_traps_is_not_poked_again },
 	{ "nofs_callers_allocate_nothing_that_may_enter_the_fs",
 	  nofs_callers_allocate_nothing_that_may_enter_the_fs },
+	{ "noio_callers_allocate_nothing_that_may_start_io",
+	  noio_callers_allocate_nothing_that_may_start_io },
 	{ "text_keeps_ro_direct_map_until_it_becomes_secret",
 	  text_keeps_ro_direct_map_until_it_becomes_secret },
 	{ "temporary_mappings_stay_on_their_cpu", temporary_mappings_stay_on_their_cpu },
