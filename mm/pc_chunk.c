@@ -232,7 +232,7 @@ struct pc_chunk *pc_chunk_create(int nid, bool *no_block)
 		return NULL;
 	if (pc_units_init(&c->units, GFP_KERNEL))
 		goto free_struct;
-	c->page = pc_arch_alloc_chunk(nid);
+	c->page = pc_mm_alloc_chunk(nid);
 	if (!c->page) {
 		*no_block = true;
 		goto free_struct;
@@ -248,7 +248,7 @@ struct pc_chunk *pc_chunk_create(int nid, bool *no_block)
 	return c;
 
 free_pages:
-	pc_arch_free_chunk(c->page);
+	pc_mm_free_chunk(c->page);
 free_struct:
 	pc_units_destroy(&c->units);
 	kfree(c);
@@ -274,7 +274,7 @@ void pc_chunk_destroy(struct pc_chunk *c)
 		pc_chunk_free_struct(c);
 		return;
 	}
-	pc_arch_free_chunk(c->page);
+	pc_mm_free_chunk(c->page);
 	pc_chunk_free_struct(c);
 }
 
@@ -297,7 +297,7 @@ static void pc_chunk_drop_alias(struct pc_chunk *c)
 	if (!c->alias)
 		return;
 	xa_erase(&pc_by_alias, c->alias >> PMD_SHIFT);
-	pc_arch_unmap_alias(c);
+	pc_mm_unmap_alias(c);
 	c->flush_gen = pc_gen_later(c->flush_gen, pc_flush_gen_need());
 }
 
@@ -457,13 +457,13 @@ int pc_chunk_set_class(struct pc_node *pn, struct pc_chunk *c,
 	c->cls = cls;
 
 	/* W^X (invariant 2): mapped once, at its final permission. */
-	err = pc_arch_map_alias(c);
+	err = pc_mm_map_alias(c);
 	if (err)
 		goto unclass;
 	err = xa_err(xa_store(&pc_by_alias, c->alias >> PMD_SHIFT, c,
 			      GFP_KERNEL));
 	if (err) {
-		pc_arch_unmap_alias(c);
+		pc_mm_unmap_alias(c);
 		c->flush_gen = pc_flush_gen_need();
 		goto unclass;
 	}

@@ -3,12 +3,15 @@
  * permcache internal types and the narrow boundaries between its files:
  * unit sub-allocation (pc_unit.c), flush generations (pc_flush.c), what
  * happens to one chunk (pc_chunk.c), node caches, the lists and counters
- * of a node, and node choice (numa/pc_node.c), and the arch boundary
- * (pc_arch_x86.c in the kernel, the direct-map and TLB models in
- * tools/testing/permcache/).  Calls go one way: the entry points
- * (permcache.c) and the files that serve other subsystems (pc_secret.c,
- * shrinker/, pc_neighbour.c, pc_debugfs.c) call the node caches and
- * chunks, which call the arch boundary and never call back.
+ * of a node, and node choice (numa/pc_node.c), the boundary with the rest
+ * of mm (pc_mm.c: page allocator, page records, vmalloc) and the arch
+ * boundary (arch/x86/mm/permcache.c); the userspace harness,
+ * tools/testing/permcache/, links models of the page allocator, the
+ * direct map and each CPU's TLB in place of both boundaries.
+ * Calls go one way: the entry points (permcache.c) and the files that
+ * serve other subsystems (pc_secret.c, shrinker/, pc_neighbour.c,
+ * pc_debugfs.c) call the node caches and chunks, which call the two
+ * boundaries and never call back.
  *
  * Nothing here is for use outside permcache.
  */
@@ -415,18 +418,29 @@ void pc_report_misuse(struct pc_node *pn, const char *what);
 /* KUnit: misuse while this is non-zero is counted but does not WARN. */
 extern atomic_t pc_test_misuse_expected;
 
-/* ---- arch boundary: pc_arch_x86.c, or the models in userspace ---- */
+/*
+ * ---- mm boundary: pc_mm.c, or the models in userspace ----
+ *
+ * The page allocator, page records and vmalloc's internals.
+ */
+
+struct page *pc_mm_alloc_chunk(int nid);
+void pc_mm_free_chunk(struct page *page);
+void pc_mm_track(struct page *page, unsigned int order, gfp_t gfp);
+void pc_mm_untrack(struct page *page, unsigned int order);
+int pc_mm_map_alias(struct pc_chunk *c);
+void pc_mm_unmap_alias(struct pc_chunk *c);
+
+/*
+ * ---- arch boundary: arch/x86/mm/permcache.c, or the models in userspace ----
+ *
+ * Everything that touches the direct map, the TLB or text.
+ */
 
 int pc_arch_init(void);
-struct page *pc_arch_alloc_chunk(int nid);
-void pc_arch_free_chunk(struct page *page);
 int pc_arch_unmap_direct(struct page *page);
 int pc_arch_restore_direct(struct page *page);
 int pc_arch_ro_direct(struct page *page);
-void pc_arch_track(struct page *page, unsigned int order, gfp_t gfp);
-void pc_arch_untrack(struct page *page, unsigned int order);
-int pc_arch_map_alias(struct pc_chunk *c);
-void pc_arch_unmap_alias(struct pc_chunk *c);
 void pc_arch_flush_kernel_tlb(void);
 void pc_arch_fill_page(struct page *page, int byte);
 void pc_arch_zero_pages(struct list_head *pages);

@@ -163,7 +163,7 @@ void pc_secret_sweep_node(struct pc_node *pn)
 		 * record); without sleeping or entering reclaim, since the
 		 * sweep also runs for allocations that may not.
 		 */
-		pc_arch_track(page, 0, GFP_NOWAIT | __GFP_NOWARN);
+		pc_mm_track(page, 0, GFP_NOWAIT | __GFP_NOWARN);
 		rcu_read_lock();
 		c = pc_chunk_lookup_pfn(page_to_pfn(page));
 		if (c)

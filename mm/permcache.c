@@ -225,8 +225,8 @@ struct page *permcache_alloc_secret(int nid, gfp_t gfp)
 	VM_WARN_ON_ONCE(!pc_arch_page_filled(page, PC_FILL_ZERO));
 	folio_set_permcache(page_folio(page));
 	/* The page is the caller's now, no longer part of the chunk's. */
-	pc_arch_untrack(page, 0);
-	pc_arch_track(page, 0, gfp);
+	pc_mm_untrack(page, 0);
+	pc_mm_track(page, 0, gfp);
 	return page;
 }
 

@@ -7,7 +7,7 @@
 # pristine tree (Debian's linux-source-6.12), each of which builds.
 #
 # The steps are scripts/series/plan: the patches of patches/ as they are,
-# and the project's own files (Kconfig, Kbuild, mm/, numa/, shrinker/,
+# and the project's own files (Kconfig, Kbuild, arch/, mm/, numa/, shrinker/,
 # bench/*.c, include/linux/permcache.h, Documentation/) added at the paths
 # scripts/overlay.sh gives them, with the commit messages of
 # scripts/series/*.msg.  The cover letter is scripts/series/cover.txt with

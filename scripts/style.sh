@@ -3,10 +3,11 @@
 #
 # style.sh - style checks on the project's own C files.
 #
-#  * checkpatch.pl --strict --no-tree -f on every *.c/*.h under mm/ numa/ bench/
-#    shrinker/ include/: one check per file, clean = no error, warning or
-#    check.
-#  * W=1 and sparse (C=1) on mm/permcache/ only: one check, clean = no
+#  * checkpatch.pl --strict --no-tree -f on every *.c/*.h under arch/ mm/
+#    numa/ bench/ shrinker/ include/: one check per file, clean = no error,
+#    warning or check.
+#  * W=1 and sparse (C=1) on mm/permcache/ and arch/x86/mm/permcache.o
+#    only: one check, clean = no
 #    warning or error from our files.  This runs in its own object folder,
 #    build/obj-style (configured like build/obj), with our objects removed
 #    first so every file is compiled and checked each time, while build/obj
@@ -24,7 +25,7 @@ status=0
 # --- checkpatch -------------------------------------------------------
 cp_log=$LOGS/checkpatch.log
 : > "$cp_log"
-mapfile -t files < <(cd "$ROOT" && find mm numa shrinker bench include \
+mapfile -t files < <(cd "$ROOT" && find arch mm numa shrinker bench include \
 	-name '*.[ch]' 2>/dev/null | LC_ALL=C sort)
 ok=0 bad=0
 for f in "${files[@]}"; do
@@ -49,14 +50,14 @@ cfg=${STYLE_CONFIG:-$BUILD/obj/.config}
 [ -f "$cfg" ] || die "$cfg missing (build the default kernel first)"
 mkdir -p "$obj"
 cmp -s "$cfg" "$obj/.config" || cp "$cfg" "$obj/.config"
-rm -rf "$obj/mm/permcache"
-progress style "make W=1 C=1 mm/permcache/ in obj-style (log: ${sp_log#$ROOT/})"
+rm -rf "$obj/mm/permcache" "$obj/arch/x86/mm/permcache.o"
+progress style "make W=1 C=1 mm/permcache/ arch/x86/mm/permcache.o in obj-style (log: ${sp_log#$ROOT/})"
 set +e
-make -C "$KSRC" O="$obj" -j"$JOBS" W=1 C=1 mm/permcache/ >"$sp_log" 2>&1
+make -C "$KSRC" O="$obj" -j"$JOBS" W=1 C=1 mm/permcache/ arch/x86/mm/permcache.o >"$sp_log" 2>&1
 rc=$?
 set -e
-ours=$(grep -E '^(\.\./)*(mm/permcache/|include/linux/permcache\.h)[^ ]*:[0-9]+(:[0-9]+)?: (warning|error)' "$sp_log" || true)
-ncc=$(grep -cE '^  CC +mm/permcache/' "$sp_log" || true)
+ours=$(grep -E '^(\.\./)*(mm/permcache/|arch/x86/mm/permcache\.c|include/linux/permcache\.h)[^ ]*:[0-9]+(:[0-9]+)?: (warning|error)' "$sp_log" || true)
+ncc=$(grep -cE '^  CC +(mm/permcache/|arch/x86/mm/permcache\.o)' "$sp_log" || true)
 nours=$(echo "$ours" | grep -c . || true)
 if [ "$rc" -eq 0 ] && [ "$ncc" -gt 0 ] && [ "$nours" -eq 0 ]; then
 	row style-sparse-w1 1 0

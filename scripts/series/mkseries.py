@@ -79,7 +79,7 @@ def tree_path(p):
 def project_kernel_files():
     """Every file overlay.sh puts in the tree, and Documentation/."""
     found = set()
-    for top in ('mm', 'numa', 'shrinker', 'Documentation'):
+    for top in ('arch', 'mm', 'numa', 'shrinker', 'Documentation'):
         for d, dirs, files in os.walk(os.path.join(ROOT, top)):
             dirs[:] = [x for x in dirs if not x.startswith('.')]
             for f in files:
@@ -181,6 +181,17 @@ def kconfig_subset(text, enabled):
         if sym in enabled:
             out.append(block)
     return ''.join(out).rstrip('\n') + '\n'
+
+
+ARCH_FILE = 'arch/x86/mm/permcache.c'
+
+
+def hook_arch():
+    """arch/x86/mm/Makefile builds the arch boundary, as overlay.sh hooks it."""
+    mk = blob('arch/x86/mm/Makefile')
+    line = 'obj-$(CONFIG_PERMCACHE)\t\t+= permcache.o'
+    if line not in mk.splitlines():
+        put('arch/x86/mm/Makefile', mk + line + '\n')
 
 
 def hook_mm(first):
@@ -303,6 +314,8 @@ for kind, arg, files in steps:
             if not hooked:
                 hook_mm(True)
                 hooked = True
+            if ARCH_FILE in files:
+                hook_arch()
         elif kind == 'docs':
             for f in files:
                 d, fn = os.path.split(f)

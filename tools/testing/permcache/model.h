@@ -91,7 +91,7 @@ struct sim {
 	unsigned long direct_map_level2_splits;
 	unsigned long fills, pokes;
 	unsigned long ro_directs;	/* pc_arch_ro_direct() calls */
-	unsigned int fail_map_alias;	/* fail the next N pc_arch_map_alias() */
+	unsigned int fail_map_alias;	/* fail the next N pc_mm_map_alias() */
 	/* Invariant violations the models saw; the harness checks them. */
 	unsigned long violations;
 	char first_violation[512];

@@ -206,7 +206,7 @@ int pc_arch_init(void)
 }
 
 /* A tiny buddy allocator: whole 2 MiB regions of one node, zeroed. */
-struct page *pc_arch_alloc_chunk(int nid)
+struct page *pc_mm_alloc_chunk(int nid)
 {
 	int r;
 
@@ -236,22 +236,22 @@ struct page *pc_arch_alloc_chunk(int nid)
 	return NULL;
 }
 
-void pc_arch_free_chunk(struct page *page)
+void pc_mm_free_chunk(struct page *page)
 {
 	unsigned long pfn = page_to_pfn(page);
 	int r = sim_pfn_region(pfn), cpu;
 	unsigned int i;
 
 	if (r < 0 || pfn % SIM_REGION_PAGES) {
-		sim_violation(7, "pc_arch_free_chunk: pfn %#lx is not a chunk", pfn);
+		sim_violation(7, "pc_mm_free_chunk: pfn %#lx is not a chunk", pfn);
 		return;
 	}
 	if (sim.reg[r].in_buddy) {
-		sim_violation(7, "pc_arch_free_chunk: region %d freed twice", r);
+		sim_violation(7, "pc_mm_free_chunk: region %d freed twice", r);
 		return;
 	}
 	sim_check_not_poisoned(page, SIM_REGION_PAGES,
-			       "pc_arch_free_chunk: the buddy allocator gets back");
+			       "pc_mm_free_chunk: the buddy allocator gets back");
 	/* Logically offline pages must not reach the buddy allocator. */
 	for (i = 0; i < SIM_REGION_PAGES; i++)
 		if (PageOffline(page + i)) {
@@ -348,7 +348,7 @@ int pc_arch_restore_direct(struct page *page)
  * record per page while it is allocated; permcache must keep exactly one on
  * every page of its chunks (the chunk's, permcache's, or the caller's).
  */
-void pc_arch_track(struct page *page, unsigned int order, gfp_t gfp)
+void pc_mm_track(struct page *page, unsigned int order, gfp_t gfp)
 {
 	unsigned long i, first = page - shim_mem_map;
 
@@ -361,7 +361,7 @@ void pc_arch_track(struct page *page, unsigned int order, gfp_t gfp)
 	}
 }
 
-void pc_arch_untrack(struct page *page, unsigned int order)
+void pc_mm_untrack(struct page *page, unsigned int order)
 {
 	unsigned long i, first = page - shim_mem_map;
 
@@ -514,9 +514,9 @@ static unsigned long sim_alias_slot(void)
 	return 0;
 }
 
-int pc_arch_map_alias(struct pc_chunk *c)
+int pc_mm_map_alias(struct pc_chunk *c)
 {
-	int r = sim_chunk_region(c->page, "pc_arch_map_alias");
+	int r = sim_chunk_region(c->page, "pc_mm_map_alias");
 	unsigned long va;
 	u8 perm;
 
@@ -535,18 +535,18 @@ int pc_arch_map_alias(struct pc_chunk *c)
 		perm = SIM_R | SIM_X;
 	} else {
 		sim_violation(c->cls == PERMCACHE_SECRET ? 4 : 2,
-			      "pc_arch_map_alias: chunk of class %u gets an alias", c->cls);
+			      "pc_mm_map_alias: chunk of class %u gets an alias", c->cls);
 		return -EINVAL;
 	}
 	if (page_to_pfn(c->page) % SIM_REGION_PAGES) {
-		sim_violation(3, "pc_arch_map_alias: chunk page is not 2 MiB aligned");
+		sim_violation(3, "pc_mm_map_alias: chunk page is not 2 MiB aligned");
 		return -EINVAL;
 	}
 	if (sim.reg[r].dm != SIM_DM_UNMAPPED && sim.reg[r].dm != SIM_DM_RO)
-		sim_violation(2, "pc_arch_map_alias: region %d is still in the direct map (state %d) while mapped %s",
+		sim_violation(2, "pc_mm_map_alias: region %d is still in the direct map (state %d) while mapped %s",
 			      r, sim.reg[r].dm, perm & SIM_X ? "ROX" : "RO");
 	if (sim.reg[r].alias)
-		sim_violation(2, "pc_arch_map_alias: region %d already has alias %#lx",
+		sim_violation(2, "pc_mm_map_alias: region %d already has alias %#lx",
 			      r, sim.reg[r].alias);
 	va = sim_alias_slot();
 	if (!va)
@@ -560,15 +560,15 @@ int pc_arch_map_alias(struct pc_chunk *c)
 	return 0;
 }
 
-void pc_arch_unmap_alias(struct pc_chunk *c)
+void pc_mm_unmap_alias(struct pc_chunk *c)
 {
-	int r = sim_chunk_region(c->page, "pc_arch_unmap_alias");
+	int r = sim_chunk_region(c->page, "pc_mm_unmap_alias");
 
 	might_sleep();
 	if (r < 0)
 		return;
 	if (!c->alias || sim.reg[r].alias != c->alias) {
-		sim_violation(7, "pc_arch_unmap_alias: chunk alias %#lx is not region %d's (%#lx)",
+		sim_violation(7, "pc_mm_unmap_alias: chunk alias %#lx is not region %d's (%#lx)",
 			      c->alias, r, sim.reg[r].alias);
 		return;
 	}

@@ -45,7 +45,7 @@ unsigned int pc_test_forget_retired(struct pc_node *pn)
 		xa_erase(&pc_by_pfn, pc_chunk_pfn(c) >> PC_CHUNK_ORDER);
 		if (c->alias) {
 			xa_erase(&pc_by_alias, c->alias >> PMD_SHIFT);
-			pc_arch_unmap_alias(c);
+			pc_mm_unmap_alias(c);
 		}
 		pn->nr_retired--;
 		pn->nr_chunks--;
