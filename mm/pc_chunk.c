@@ -513,13 +513,37 @@ static bool pc_chunk_usable(struct pc_chunk *c, enum permcache_class cls)
 	return !c->dead && !c->busy && c->cls == cls;
 }
 
+/* Under the node lock: the units of [@addr, @addr + @len), or -EINVAL. */
+static int __pc_chunk_text_run(struct pc_chunk *c, unsigned long addr,
+			       size_t len, bool whole, unsigned int *startp,
+			       unsigned int *nrp)
+{
+	unsigned int start, nr;
+	unsigned long off;
+
+	if (c->dead || c->busy || !pc_class_is_text(c->cls) || !c->alias ||
+	    addr < c->alias)
+		return -EINVAL;
+	off = addr - c->alias;
+	if (!len || off >= PC_CHUNK_SIZE || len > PC_CHUNK_SIZE - off)
+		return -EINVAL;
+	if (whole && !pc_offset_is_unit(&c->units, off))
+		return -EINVAL;
+	start = pc_offset_to_unit(&c->units, off);
+	nr = pc_bytes_to_units(&c->units, off + len) - start;
+	if (whole ? !pc_units_is_allocation(&c->units, start, nr) :
+		    !pc_units_owned(&c->units, start, nr))
+		return -EINVAL;
+	*startp = start;
+	*nrp = nr;
+	return 0;
+}
+
 /**
  * pc_chunk_text_run() - the text units under [@addr, @addr + @len) of @c
  * @c: chunk, from a lookup of @addr under rcu_read_lock().
  * @addr: address in its alias.
- * @len: bytes.
- * @whole: the range must be exactly one allocation (a free), rather than
- *	only lie inside allocated units (a write).
+ * @len: bytes; every unit they touch must be in use (a write).
  * @clsp: the chunk's class.
  * @startp: first unit.
  * @nrp: number of units.
@@ -529,72 +553,113 @@ static bool pc_chunk_usable(struct pc_chunk *c, enum permcache_class cls)
  * half-read.
  *
  * Context: rcu_read_lock() held, as for the lookup.
- * Return: 0, and then the chunk stays alive until the units are freed;
- * -EINVAL otherwise.
+ * Return: 0 or -EINVAL.
  */
 int pc_chunk_text_run(struct pc_chunk *c, unsigned long addr, size_t len,
-		      bool whole, enum permcache_class *clsp,
-		      unsigned int *startp, unsigned int *nrp)
+		      enum permcache_class *clsp, unsigned int *startp,
+		      unsigned int *nrp)
 {
 	struct pc_node *pn = pc_node(c->nid);
-	unsigned int start, nr;
-	unsigned long off;
-	int err = -EINVAL;
+	int err;
 
 	spin_lock(&pn->lock);
-	if (c->dead || c->busy || !pc_class_is_text(c->cls) || !c->alias ||
-	    addr < c->alias)
+	err = __pc_chunk_text_run(c, addr, len, false, startp, nrp);
+	if (!err)
+		*clsp = c->cls;
+	spin_unlock(&pn->lock);
+	return err;
+}
+
+/**
+ * pc_chunk_text_claim() - claim the run [@addr, @addr + @len) of @c for a free
+ * @c: chunk, from a lookup of @addr under rcu_read_lock().
+ * @addr: address in its alias.
+ * @len: bytes; they must be exactly one allocation.
+ * @claim: filled in and put on the node's list of text frees in flight.
+ *
+ * A run already claimed is refused: two frees of the same text racing
+ * (a caller's double free) would otherwise both pass the check, and the
+ * second free the units, or the whole chunk, under the first.
+ *
+ * Context: rcu_read_lock() held, as for the lookup.
+ * Return: 0, and then the chunk stays alive until pc_chunk_free_units() or
+ * pc_chunk_text_unclaim(); -EINVAL otherwise.
+ */
+int pc_chunk_text_claim(struct pc_chunk *c, unsigned long addr, size_t len,
+			struct pc_text_claim *claim)
+{
+	struct pc_node *pn = pc_node(c->nid);
+	struct pc_text_claim *other;
+	int err;
+
+	spin_lock(&pn->lock);
+	err = __pc_chunk_text_run(c, addr, len, true, &claim->start,
+				  &claim->nr);
+	if (err)
 		goto unlock;
-	off = addr - c->alias;
-	if (!len || off >= PC_CHUNK_SIZE || len > PC_CHUNK_SIZE - off)
-		goto unlock;
-	if (whole && !pc_offset_is_unit(&c->units, off))
-		goto unlock;
-	start = pc_offset_to_unit(&c->units, off);
-	nr = pc_bytes_to_units(&c->units, off + len) - start;
-	if (whole ? !pc_units_is_allocation(&c->units, start, nr) :
-		    !pc_units_owned(&c->units, start, nr))
-		goto unlock;
-	*clsp = c->cls;
-	*startp = start;
-	*nrp = nr;
-	err = 0;
+	list_for_each_entry(other, &pn->text_frees, list) {
+		if (other->c == c && other->start == claim->start) {
+			err = -EINVAL;
+			goto unlock;
+		}
+	}
+	claim->c = c;
+	claim->cls = c->cls;
+	list_add(&claim->list, &pn->text_frees);
 unlock:
 	spin_unlock(&pn->lock);
 	return err;
 }
 
 /**
- * pc_chunk_free_units() - give back text units, and the chunk if it is idle
- * @c: chunk, from a lookup under rcu_read_lock().
- * @cls: class the caller believes the chunk serves.
- * @start: first unit, as allocated.
- * @nr: number of units, as allocated.
+ * pc_chunk_text_unclaim() - end a claim without freeing the run
+ * @claim: from pc_chunk_text_claim().
+ *
+ * The run stays allocated (poisoned text is never written; text that could
+ * not be filled with traps is never reused).
+ *
+ * Context: Any context that may take the node lock.
+ */
+void pc_chunk_text_unclaim(struct pc_text_claim *claim)
+{
+	struct pc_node *pn = pc_node(claim->c->nid);
+
+	spin_lock(&pn->lock);
+	list_del(&claim->list);
+	spin_unlock(&pn->lock);
+}
+
+/**
+ * pc_chunk_free_units() - give back a claimed text run, and the chunk if it
+ *	is idle
+ * @claim: from pc_chunk_text_claim(); ended here.
  *
  * With lazy flushing an idle chunk keeps its class and alias.  With eager
  * flushing (for comparison) an idle text chunk drops its alias and flushes
  * at once.  Once this returns, an idle chunk may be released at any time:
- * the caller must not touch @c after its RCU read section.
+ * the caller must not touch the chunk again.
  *
- * Context: rcu_read_lock() held, as for the lookup; process context (eager
- * flushing sleeps).
- * Return: 0, or -EINVAL if the run is not exactly one live allocation of
- * class @cls; nothing is changed then.
+ * Context: Process context, outside any RCU read section (eager flushing
+ * sleeps); the claim pins the chunk.
+ * Return: 0, or -EINVAL if the run is no longer one live allocation of the
+ * class it was claimed in (a kernel bug: the claim is refused to others);
+ * nothing is changed then.
  */
-int pc_chunk_free_units(struct pc_chunk *c, enum permcache_class cls,
-			unsigned int start, unsigned int nr)
+int pc_chunk_free_units(struct pc_text_claim *claim)
 {
+	struct pc_chunk *c = claim->c;
 	struct pc_node *pn = pc_node(c->nid);
 	bool was_full, eager = false, trim = false;
 	int err;
 
 	spin_lock(&pn->lock);
+	list_del(&claim->list);
 	err = -EINVAL;
-	if (!pc_chunk_usable(c, cls))
+	if (WARN_ON_ONCE(!pc_chunk_usable(c, claim->cls)))
 		goto unlock;
 	was_full = c->units.used == c->units.nr;
-	err = pc_units_free(&c->units, start, nr);
-	if (err)
+	err = pc_units_free(&c->units, claim->start, claim->nr);
+	if (WARN_ON_ONCE(err))
 		goto unlock;
 
 	pc_stat_inc(pn, PERMCACHE_STAT_FREE_TEXT);

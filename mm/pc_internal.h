@@ -238,6 +238,9 @@ static inline unsigned long pc_chunk_pfn(const struct pc_chunk *c)
  * @dirty: SECRET pages freed but not yet zeroed, linked through page->lru,
  *	page->private pointing at their chunk; their units stay in use.
  * @nr_dirty: pages on @dirty.
+ * @text_frees: text frees in flight (struct pc_text_claim), so that a
+ *	second free of the same run, while the first fills it with traps,
+ *	is refused rather than freeing it twice.
  * @order: the other nodes with memory, nearest first, then NUMA_NO_NODE;
  *	written once at init.
  * @stat: event counters (enum permcache_stat_item), lock-free.
@@ -258,6 +261,7 @@ struct pc_node {
 	struct mutex sweep_lock;	/* see above */
 	struct list_head dirty;
 	unsigned int nr_dirty;
+	struct list_head text_frees;
 	atomic_long_t stat[PERMCACHE_NR_STAT_ITEMS];
 };
 
@@ -356,11 +360,29 @@ void pc_chunk_unpublish(struct pc_chunk *c);
 void pc_chunk_destroy(struct pc_chunk *c);
 int pc_chunk_set_class(struct pc_node *pn, struct pc_chunk *c,
 		       enum permcache_class cls);
+/**
+ * struct pc_text_claim - a text free in flight, on its node's @text_frees
+ * @list: on pc_node.text_frees, under the node lock.
+ * @c: the chunk.
+ * @cls: its class when the run was claimed.
+ * @start: first unit of the run.
+ * @nr: units in the run.
+ */
+struct pc_text_claim {
+	struct list_head list;
+	struct pc_chunk *c;
+	enum permcache_class cls;
+	unsigned int start;
+	unsigned int nr;
+};
+
 int pc_chunk_text_run(struct pc_chunk *c, unsigned long addr, size_t len,
-		      bool whole, enum permcache_class *clsp,
-		      unsigned int *startp, unsigned int *nrp);
-int pc_chunk_free_units(struct pc_chunk *c, enum permcache_class cls,
-			unsigned int start, unsigned int nr);
+		      enum permcache_class *clsp, unsigned int *startp,
+		      unsigned int *nrp);
+int pc_chunk_text_claim(struct pc_chunk *c, unsigned long addr, size_t len,
+			struct pc_text_claim *claim);
+void pc_chunk_text_unclaim(struct pc_text_claim *claim);
+int pc_chunk_free_units(struct pc_text_claim *claim);
 int pc_chunk_free_secret(struct pc_chunk *c, struct page *page,
 			 bool *zero_later);
 void pc_chunk_set_offline(struct pc_chunk *c, bool offline);

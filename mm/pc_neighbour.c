@@ -148,10 +148,19 @@ static int pc_memory_notify(struct notifier_block *nb, unsigned long action,
 			    void *data)
 {
 	struct memory_notify *mn = data;
+	struct pc_node *pn;
 	int err;
 
 	if (action != MEM_GOING_OFFLINE)
 		return NOTIFY_OK;
+	/*
+	 * SECRET pages the free path gave back keep their units until the
+	 * sweep runs; one may be on its way, and offline_pages() does not
+	 * try again after a refusal.
+	 */
+	pn = pc_node(pfn_to_nid(mn->start_pfn));
+	if (pn)
+		pc_secret_sweep_node(pn);
 	err = pc_release_range(mn->start_pfn, mn->nr_pages);
 	if (err)
 		pr_info("permcache: offline of pfn %#lx-%#lx refused: a chunk there is in use\n",

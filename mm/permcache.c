@@ -353,9 +353,8 @@ void *permcache_alloc_text(enum permcache_class cls, size_t size, int nid)
 int permcache_free_text(void *addr, size_t size)
 {
 	unsigned long a = (unsigned long)addr;
-	enum permcache_class cls = PERMCACHE_NR_CLASSES;
 	int nid = NUMA_NO_NODE, err = -EINVAL;
-	unsigned int start, nr;
+	struct pc_text_claim claim;
 	struct pc_chunk *c;
 	size_t len;
 
@@ -364,18 +363,20 @@ int permcache_free_text(void *addr, size_t size)
 	c = pc_chunk_lookup_alias(a);
 	if (c) {
 		nid = c->nid;
-		err = pc_chunk_text_run(c, a, size, true, &cls, &start, &nr);
+		err = pc_chunk_text_claim(c, a, size, &claim);
 	}
 	rcu_read_unlock();
 	if (err)
 		goto misuse;
 
 	/*
-	 * The run is live and ours, so the chunk cannot go away under us.
-	 * A poisoned page is never written (a machine check in kernel mode):
-	 * the run stays allocated and the chunk retires.
+	 * The run is claimed, so the chunk cannot go away under us, and a
+	 * second free of it is refused.  A poisoned page is never written (a
+	 * machine check in kernel mode): the run stays allocated and the
+	 * chunk retires.
 	 */
-	if (pc_chunk_retire_if_poisoned(c, start, nr)) {
+	if (pc_chunk_retire_if_poisoned(c, claim.start, claim.nr)) {
+		pc_chunk_text_unclaim(&claim);
 		pc_stat_inc(pc_node(c->nid), PERMCACHE_STAT_FREE_TEXT);
 		return 0;
 	}
@@ -386,18 +387,20 @@ int permcache_free_text(void *addr, size_t size)
 	 * program, then frees the whole 2 MiB pack) is only read: a poke per
 	 * page would cost a temporary-mm switch and a flush each.
 	 */
-	len = (size_t)nr << PC_TEXT_UNIT_SHIFT;
+	len = (size_t)claim.nr << PC_TEXT_UNIT_SHIFT;
 	if (!pc_arch_text_filled(addr, PC_FILL_TRAP, len)) {
 		err = pc_arch_poke_set(addr, PC_FILL_TRAP, len);
-		if (WARN_ON_ONCE(err))
+		if (WARN_ON_ONCE(err)) {
+			pc_chunk_text_unclaim(&claim);
 			return err;
+		}
 	}
 
 	/*
-	 * No RCU section needed: the run pins the chunk.  With eager flushing
-	 * this sleeps (alias unmap, flush).
+	 * No RCU section needed: the claim pins the chunk.  With eager
+	 * flushing this sleeps (alias unmap, flush).
 	 */
-	err = pc_chunk_free_units(c, cls, start, nr);
+	err = pc_chunk_free_units(&claim);
 	if (!err)
 		return 0;
 
@@ -422,7 +425,7 @@ static bool pc_text_range_ok(const void *dst, size_t len)
 	rcu_read_lock();
 	c = pc_chunk_lookup_alias(a);
 	if (c)
-		ok = !pc_chunk_text_run(c, a, len, false, &cls, &start, &nr);
+		ok = !pc_chunk_text_run(c, a, len, &cls, &start, &nr);
 	rcu_read_unlock();
 	return ok;
 }

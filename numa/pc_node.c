@@ -82,6 +82,7 @@ static void pc_node_init_one(struct pc_node *pn, int nid)
 	/* No backoff yet (jiffies starts negative, 0 is not "long ago"). */
 	pn->acquire_after = jiffies;
 	INIT_LIST_HEAD(&pn->dirty);
+	INIT_LIST_HEAD(&pn->text_frees);
 	for (i = 0; i < PERMCACHE_NR_STAT_ITEMS; i++)
 		atomic_long_set(&pn->stat[i], 0);
 }

@@ -133,4 +133,11 @@ bool sim_tlb_region_has(int r, u8 perm);
 void sim_check_not_poisoned(struct page *page, unsigned int nr, const char *what);
 unsigned int sim_region_poisoned(int r);
 
+/*
+ * One-shot: run by the next pc_arch_text_filled(), which a text free calls
+ * after it checked the run and before it gives the units back, so that a
+ * test can free the same text again while the first free is in flight.
+ */
+extern void (*sim_text_filled_hook)(void);
+
 #endif

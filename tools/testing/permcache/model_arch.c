@@ -694,11 +694,20 @@ int pc_arch_poke_set(void *dst, int byte, size_t len)
 	return 0;
 }
 
+/* Called once (then cleared) at the next pc_arch_text_filled(), if set. */
+void (*sim_text_filled_hook)(void);
+
 /* Reading text through its alias: it must be mapped where it is read. */
 bool pc_arch_text_filled(const void *addr, int byte, size_t len)
 {
 	unsigned long va = (unsigned long)addr, off, i;
 	int r = sim_alias_region(va, &off);
+	void (*hook)(void) = sim_text_filled_hook;
+
+	if (hook) {
+		sim_text_filled_hook = NULL;
+		hook();
+	}
 
 	if (r < 0 || !len || len > SIM_REGION_SIZE - off) {
 		sim_violation(7, "pc_arch_text_filled: %#lx+%zu is not in a mapped alias",

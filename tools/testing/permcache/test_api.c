@@ -531,6 +531,41 @@ static void led_forget(int i)
 	h_led[i] = h_led[--h_nr_led];
 }
 
+/*
+ * A SECRET page whose last reference went just before its memory block
+ * goes offline: the free path gave it back, the sweep has not run yet.
+ * Its unit must not keep the chunk in use: the offline notifier sweeps
+ * before it releases the range.  Before it did, the offline was refused
+ * with -EBUSY, and offline_pages() does not retry.
+ */
+static void offline_right_after_a_last_put_releases_the_chunk(void)
+{
+	struct memory_notify mn = { .nr_pages = PC_CHUNK_PAGES };
+	unsigned long released;
+	struct permcache_stats st;
+	struct page *page;
+	int i, ret;
+
+	boot(1, 1, 2, 0);
+	i = h_alloc_secret(0, 0);
+	H_EXPECT(i >= 0, "no SECRET page");
+	page = h_led[i].page;
+	mn.start_pfn = page_to_pfn(page) & ~(PC_CHUNK_PAGES - 1UL);
+	put_page(page);			/* the owner's last reference */
+	led_forget(i);
+	permcache_get_stats(0, &st);
+	H_EQ(st.units_used[PERMCACHE_SECRET], 1);	/* not swept yet */
+
+	released = h_stat(PERMCACHE_STAT_CHUNKS_RELEASED);
+	ret = shim_memory_notifier->notifier_call(shim_memory_notifier,
+						  MEM_GOING_OFFLINE, &mn);
+	H_EQ(notifier_to_errno(ret), 0);
+	H_EQ(h_stat(PERMCACHE_STAT_CHUNKS_RELEASED) - released, 1);
+	permcache_get_stats(0, &st);
+	H_EQ(st.chunks[PERMCACHE_SECRET] + st.chunks[PERMCACHE_CLEAN], 0);
+	done();
+}
+
 static void secret_page_goes_back_at_its_last_put(void)
 {
 	unsigned long queued = shim_sweeps_queued;
@@ -821,6 +856,39 @@ static void freed_text_that_traps_is_not_poked_again(void)
 }
 
 /*
+ * Two frees of the same text racing (a caller's double free): the second,
+ * made while the first fills the run with traps, is refused as misuse and
+ * changes nothing; the first completes.  Before text frees claimed their
+ * run, both passed the check and the second freed the units under the
+ * first, which then failed.
+ */
+static struct h_alloc *racing_text;
+
+static void free_racing_text_again(void)
+{
+	expect_misuse(permcache_free_text((void *)racing_text->addr,
+					  racing_text->size),
+		      "second free of text while the first is in flight");
+}
+
+static void racing_double_free_of_text_is_refused(void)
+{
+	unsigned long freed;
+	int i;
+
+	boot(1, 1, 2, 0);
+	i = h_alloc_text(PERMCACHE_ROX, 4096, 0, 0);
+	H_EXPECT(i >= 0, "no text");
+	racing_text = &h_led[i];
+	freed = h_stat(PERMCACHE_STAT_FREE_TEXT);
+	sim_text_filled_hook = free_racing_text_again;
+	h_free(i);
+	H_EXPECT(!sim_text_filled_hook, "the free never read the text");
+	H_EQ(h_stat(PERMCACHE_STAT_FREE_TEXT) - freed, 1);
+	done();
+}
+
+/*
  * When a node's buddy allocator has no free 2 MiB block, faults there do
  * not each retry an order-9 allocation: for PC_ACQUIRE_BACKOFF_MS the node
  * is not asked again; then it is.
@@ -868,6 +936,8 @@ const struct h_test h_api_tests[] = {
 #endif
 	{ "hibernation_releases_unmapped_chunks_and_splits_nothing",
 	  hibernation_releases_unmapped_chunks_and_splits_nothing },
+	{ "offline_right_after_a_last_put_releases_the_chunk",
+	  offline_right_after_a_last_put_releases_the_chunk },
 	{ "secret_page_goes_back_at_its_last_put",
 	  secret_page_goes_back_at_its_last_put },
 	{ "shrinker_releases_idle_chunks_above_reserve",
@@ -878,6 +948,7 @@ const struct h_test h_api_tests[] = {
 	  frees_above_max_idle_trim_to_max_idle },
 	{ "bad_input_is_refused", bad_input_is_refused },
 	{ "bad_frees_change_nothing", bad_frees_change_nothing },
+	{ "racing_double_free_of_text_is_refused", racing_double_free_of_text_is_refused },
 	{ "same_class_reuse_issues_no_flush", same_class_reuse_issues_no_flush },
 	{ "class_change_issues_exactly_one_flush", class_change_issues_exactly_one_flush },
 	{ "class_change_after_eager_flush_costs_none", class_change_after_eager_flush_costs_none },
