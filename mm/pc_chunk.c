@@ -361,6 +361,7 @@ void pc_chunk_offline_unused(struct pc_chunk *c)
 	unsigned int per_page = 1U << (PAGE_SHIFT - c->units.shift);
 	unsigned int i;
 
+	lockdep_assert_held(&pc_node(c->nid)->lock);
 	for (i = 0; i < PC_CHUNK_PAGES; i++) {
 		struct page *page = c->page + i;
 		unsigned int u = i * per_page;

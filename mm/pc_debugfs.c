@@ -12,9 +12,14 @@
  *           read: how many the last write released
  *
  * A debugging interface, not ABI, documented in
- * Documentation/admin-guide/permcache.rst; changes keep to its rule: fields
- * are only ever added at the end of a line (nodes, chunks) or as new lines
- * (stats), which the project's own tools rely on.
+ * Documentation/admin-guide/permcache.rst: it may change in any release.
+ * The project's own tools (the guest checks, the benchmark) read it and
+ * change with it; new fields go at the end of a line (nodes, chunks) or
+ * as new lines (stats) only so that they need not change every time.
+ *
+ * chunks shows page frame numbers only to a reader kallsyms_show_value()
+ * would show kernel addresses to: kptr_restrict, and with it
+ * perf_event_paranoid, which is stricter than kptr_restrict alone.
  *
  * Everything is read through the core's functions (permcache_get_stats(),
  * pc_node_walk_chunks()) and acted on through pc_node_release_idle().

@@ -10,11 +10,11 @@
  * Locking: none of its own; the callers hold what their kernel-doc says.
  */
 
+#include <linux/cacheflush.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
-#include <asm/cacheflush.h>
 
 #include "../../internal.h"	/* mm/internal.h, from mm/permcache/mm/ */
 #include "pc_internal.h"

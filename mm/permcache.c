@@ -125,7 +125,9 @@ void pc_report_misuse(struct pc_node *pn, const char *what)
 
 /*
  * Allocate @nr units of @cls for home node @home, falling back to the nearest
- * nodes only when @home cannot supply a chunk.
+ * nodes only when @home cannot supply them.  Any failure is -ENOMEM to the
+ * caller: whether no chunk was free or a permission change failed, no chunk
+ * could serve.
  */
 static long pc_alloc(int home, enum permcache_class cls, unsigned int nr,
 		     gfp_t gfp, struct pc_chunk **chunkp)
@@ -146,7 +148,7 @@ static long pc_alloc(int home, enum permcache_class cls, unsigned int nr,
 	else if (!(gfp & __GFP_FS))
 		scope = memalloc_nofs_save();
 	start = pc_node_alloc(pn, cls, nr, may_block, chunkp);
-	for (i = 0; start == -ENOMEM && !(gfp & __GFP_THISNODE); i++) {
+	for (i = 0; start < 0 && !(gfp & __GFP_THISNODE); i++) {
 		nid = pc_node_fallback(home, i);
 		if (nid == NUMA_NO_NODE)
 			break;
@@ -158,8 +160,10 @@ static long pc_alloc(int home, enum permcache_class cls, unsigned int nr,
 		memalloc_noio_restore(scope);
 	else if (!(gfp & __GFP_FS))
 		memalloc_nofs_restore(scope);
-	if (start < 0)
+	if (start < 0) {
 		pc_stat_inc(pn, PERMCACHE_STAT_ALLOC_FAILED);
+		start = -ENOMEM;
+	}
 	return start;
 }
 

@@ -599,7 +599,9 @@ out:
  * dropped alias is not yet covered), a new chunk from this node.
  *
  * Context: Process context; sleeps only if @may_block.
- * Return: the first unit, or -ENOMEM if this node cannot supply a chunk.
+ * Return: the first unit, or a negative errno: -ENOMEM if this node cannot
+ * supply a chunk, or the error of a permission change that failed
+ * (pc_chunk_set_class(); the chunk stays idle in its old class).
  */
 long pc_node_alloc(struct pc_node *pn, enum permcache_class cls,
 		   unsigned int nr, bool may_block, struct pc_chunk **chunkp)
