@@ -712,40 +712,35 @@ static bool pc_page_is_dirty(const struct pc_chunk *c, const struct page *page)
  * pc_chunk_free_secret() - give back a SECRET page, to be zeroed in a batch
  * @c: chunk of @page, from a lookup under rcu_read_lock().
  * @page: the page, holding only the reference it was handed out with.
- * @zero_later: set if @page is the first on its node's dirty list: the
- *	caller then has the list zeroed within PC_ZERO_DELAY_MS, so that a
- *	batch that does not fill does not wait for the next free.
+ * @nr_dirty: the pages on its node's dirty list, @page included.
  *
  * The page joins its node's dirty list and its unit stays in use until the
- * page is zeroed, so it cannot be handed out before.  The PC_ZERO_BATCH-th
- * dirty page zeroes the whole list (pc_node_zero_dirty()) before this
- * returns.
+ * page is zeroed, so it cannot be handed out before.  Zeroing is the
+ * caller's, outside its RCU read section: at once
+ * (pc_node_zero_dirty()) once @nr_dirty reaches PC_ZERO_BATCH, and within
+ * PC_ZERO_DELAY_MS when @page is the first (@nr_dirty == 1), so that a
+ * batch that does not fill does not wait for the next free.
  *
  * Context: rcu_read_lock() held, as for the lookup; does not sleep.
  * Return: 0, or -EINVAL if @page is not a live SECRET page of @c (freed
- * already included); nothing is changed then.
+ * already included); nothing is changed then, and @nr_dirty is 0.
  */
 int pc_chunk_free_secret(struct pc_chunk *c, struct page *page,
-			 bool *zero_later)
+			 unsigned int *nr_dirty)
 {
 	struct pc_node *pn = pc_node(c->nid);
-	bool first = false, full = false;
 	int err = -EINVAL;
 
+	*nr_dirty = 0;
 	spin_lock(&pn->lock);
 	if (pc_chunk_usable(c, PERMCACHE_SECRET) && !pc_page_is_dirty(c, page) &&
 	    pc_units_is_allocation(&c->units, page - c->page, 1)) {
 		page->private = (unsigned long)c;
 		list_add_tail(&page->lru, &pn->dirty);
-		first = !pn->nr_dirty++;
-		full = pn->nr_dirty >= PC_ZERO_BATCH;
+		*nr_dirty = ++pn->nr_dirty;
 		pc_stat_inc(pn, PERMCACHE_STAT_FREE_SECRET);
 		err = 0;
 	}
 	spin_unlock(&pn->lock);
-
-	if (full)
-		pc_node_zero_dirty(pn);
-	*zero_later = first && !full;
 	return err;
 }

@@ -384,7 +384,7 @@ int pc_chunk_text_claim(struct pc_chunk *c, unsigned long addr, size_t len,
 void pc_chunk_text_unclaim(struct pc_text_claim *claim);
 int pc_chunk_free_units(struct pc_text_claim *claim);
 int pc_chunk_free_secret(struct pc_chunk *c, struct page *page,
-			 bool *zero_later);
+			 unsigned int *nr_dirty);
 void pc_chunk_set_offline(struct pc_chunk *c, bool offline);
 void pc_chunk_offline_unused(struct pc_chunk *c);
 bool pc_chunk_pages_poisoned(const struct pc_chunk *c, unsigned int first,

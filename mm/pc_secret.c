@@ -147,7 +147,7 @@ void pc_secret_sweep_node(struct pc_node *pn)
 	node = llist_reverse_order(llist_del_all(&pn->freed));
 	llist_for_each_safe(node, next, node) {
 		struct page *page = pc_llnode_page(node);
-		bool zero_later = false;
+		unsigned int nr_dirty = 0;
 		struct pc_chunk *c;
 		int err = -EINVAL;
 
@@ -167,9 +167,12 @@ void pc_secret_sweep_node(struct pc_node *pn)
 		rcu_read_lock();
 		c = pc_chunk_lookup_pfn(page_to_pfn(page));
 		if (c)
-			err = pc_chunk_free_secret(c, page, &zero_later);
+			err = pc_chunk_free_secret(c, page, &nr_dirty);
 		rcu_read_unlock();
-		if (zero_later)
+		/* Zeroing is not done under RCU: a batch is 64 pages. */
+		if (nr_dirty >= PC_ZERO_BATCH)
+			pc_node_zero_dirty(pn);
+		else if (nr_dirty == 1)
 			pc_secret_zero_later();
 		/* A kernel bug: the page stays out of use, its chunk kept. */
 		if (WARN_ON_ONCE(err))

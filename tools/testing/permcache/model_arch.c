@@ -623,6 +623,10 @@ void pc_arch_zero_pages(struct list_head *pages)
 	unsigned int i = 0;
 	int r;
 
+	/* A batch is PC_ZERO_BATCH pages with interrupts off: not under RCU. */
+	if (shim_rcu_depth)
+		shim_lock_error(__FILE__, __LINE__,
+				"pc_arch_zero_pages() inside an RCU read section");
 	list_for_each_entry(page, pages, lru) {
 		r = sim_chunk_region(page, "pc_arch_zero_pages");
 		if (r < 0)

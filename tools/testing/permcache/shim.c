@@ -341,6 +341,7 @@ struct workqueue_struct shim_wq;
 unsigned long shim_reclaimed_pages;
 struct notifier_block *shim_pm_notifier;
 struct notifier_block *shim_memory_notifier;
+int shim_rcu_depth;
 int shim_nofs_depth, shim_noio_depth;
 unsigned long shim_kmalloc_may_fs, shim_kmalloc_may_io;
 long shim_nr_mlock;

@@ -400,9 +400,14 @@ extern unsigned int shim_kmalloc_fail;	/* fail the next N allocations */
 #define kfree_rcu(p, f)			shim_kfree(p)
 #define kfree_rcu_mightsleep(p)		shim_kfree(p)
 
-/* ---- rcupdate.h: no readers run concurrently ---- */
-#define rcu_read_lock()			do { } while (0)
-#define rcu_read_unlock()		do { } while (0)
+/*
+ * ---- rcupdate.h: no readers run concurrently ----
+ * The depth is kept so that the models can refuse long work (zeroing a
+ * batch with interrupts off) inside a read-side section.
+ */
+extern int shim_rcu_depth;
+#define rcu_read_lock()			do { shim_rcu_depth++; } while (0)
+#define rcu_read_unlock()		do { shim_rcu_depth--; } while (0)
 #define rcu_dereference(p)		(p)
 #define rcu_dereference_protected(p, c)	(p)
 #define rcu_access_pointer(p)		(p)
