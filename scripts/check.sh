@@ -3,7 +3,9 @@
 #
 # check.sh - make check: every test of the project, one verdict.
 #
-#   deps -> unpack -> overlay + patches -> userspace harness -> style
+#   deps -> unpack -> overlay + patches -> userspace harness -> the patch
+#   series (git am, checkpatch per patch, kernel-doc, a build per patch,
+#   the build matrix) -> style
 #   (checkpatch, W=1 + sparse) -> default kernel, boot in pcmode=check,
 #   again with non-default permcache.* parameters, and on a machine with a
 #   memoryless node (MEMLESS=1, its checks only) -> debug kernel
@@ -27,9 +29,9 @@ mkdir -p "$BUILD" "$LOGS"
 "$ROOT/scripts/prepare.sh"
 "$ROOT/scripts/harness.sh" || true
 # The patch series (make series): git am on the pristine tree, checkpatch
-# per patch, kernel-doc.  Bisect builds are not run here (check-series.sh
-# --bisect, about 25 minutes more on two cores).
-"$ROOT/scripts/check-series.sh" || true
+# per patch, kernel-doc, every patch built in order, and the build matrix
+# (the series compiled and linked in each configuration it must support).
+"$ROOT/scripts/check-series.sh" --bisect --matrix || true
 # Also makes build/reclaim-disk.img (once), the virtio-blk disk qemu.sh
 # attaches to every pcmode=check boot below (check-reclaim.sh reads it).
 "$ROOT/scripts/initramfs.sh"
@@ -52,29 +54,18 @@ else
 	"$ROOT/scripts/style.sh" || true
 fi
 
+# The debug kernel is also the build matrix's "debug" configuration.
 if [ "$built_default" = 0 ]; then
 	progress kernel "debug kernel not built: the default kernel does not build"
-	printf 'build-debug\t0\t1\t0\n' >> "$RESULTS"
+	printf 'matrix debug\t0\t1\t0\n' >> "$RESULTS"
 elif "$ROOT/scripts/build-kernel.sh" debug; then
+	printf 'matrix debug\t1\t0\t0\n' >> "$RESULTS"
 	# KASAN + lockdep under TCG: every check takes several times longer
 	# (a hibernation image alone takes minutes); give the guest the time.
 	TIMEOUT=2400 APPEND="pctimeout=900 ${APPEND:-}" \
 		"$ROOT/scripts/boot.sh" debug check check-debug || true
 else
-	printf 'build-debug\t0\t1\t0\n' >> "$RESULTS"
+	printf 'matrix debug\t0\t1\t0\n' >> "$RESULTS"
 fi
 
-python3 - "$RESULTS" <<'PY'
-import sys
-rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1]) if l.strip()]
-tp = tf = 0
-print()
-print(f"{'source':<24} {'passed':>7} {'failed':>7} {'skipped':>8}")
-for src, p, f, s in rows:
-    tp += int(p); tf += int(f)
-    print(f"{src:<24} {p:>7} {f:>7} {s:>8}")
-print(f"{'total':<24} {tp:>7} {tf:>7}")
-
-print(f"{tp} passed, {tf} failed")
-sys.exit(1 if tf else 0)
-PY
+results_summary "$RESULTS"

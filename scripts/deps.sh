@@ -13,7 +13,7 @@ PKGS=(
 	build-essential make bc bison flex libelf-dev libssl-dev dwarves
 	cpio xz-utils gzip kmod rsync patch python3 perl e2fsprogs
 	git python3-ply python3-git
-	linux-source-6.12 sparse
+	linux-source-6.12 sparse ccache
 	qemu-system-x86 busybox-static stress-ng numactl hwloc-nox
 	python3-matplotlib
 )

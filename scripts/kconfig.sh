@@ -43,34 +43,7 @@ rm -f "$stamp"
 } >"$log" 2>&1 || { tail -n 20 "$log" >&2; die "kernel configuration failed (log: $log)"; }
 
 # What the fragments ask for, the last assignment of a symbol winning.
-missing=$(python3 - "$obj/.config" "${frags[@]}" <<'PY'
-import re, sys
-want = {}
-for frag in sys.argv[2:]:
-    for line in open(frag):
-        line = line.strip()
-        m = re.match(r'(CONFIG_\w+)=(.*)$', line)
-        if m:
-            want[m.group(1)] = m.group(2)
-            continue
-        m = re.match(r'# (CONFIG_\w+) is not set$', line)
-        if m:
-            want[m.group(1)] = 'n'
-have = {}
-for line in open(sys.argv[1]):
-    m = re.match(r'(CONFIG_\w+)=(.*)$', line.strip())
-    if m:
-        have[m.group(1)] = m.group(2)
-bad = []
-for sym, val in want.items():
-    if val == 'n':
-        if have.get(sym, 'n') not in ('n',):
-            bad.append(f'{sym} (wanted n, got {have[sym]})')
-    elif have.get(sym) != val:
-        bad.append(f'{sym} (wanted {val}, got {have.get(sym, "not set")})')
-print(' '.join(bad))
-PY
-)
+missing=$(config_unmet "$obj/.config" "${frags[@]}")
 [ -z "$missing" ] || die "config fragments not honoured in $(basename "$obj")/.config: $missing"
 
 echo "$hash" > "$stamp"
